@@ -1,0 +1,525 @@
+"""The estimator base: validation, the fit lifecycle and the training loops.
+
+Reading order for a newcomer: :meth:`BaseMLP._fit` (validate, resolve the
+components, build working copies, train, commit), then
+:meth:`BaseMLP._train_stochastic` (the epoch and mini-batch loop), then
+:class:`skmlp._network.Network` (the maths of one step).
+
+Every call trains on *copies* of the fitted state and assigns the results to
+``self`` in one place, :meth:`BaseMLP._commit`, at the end. A call that
+fails, whatever the reason, leaves a fitted model exactly as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import scipy.optimize
+from sklearn.base import BaseEstimator, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, gen_batches, shuffle
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.optimize import _check_optimize_result
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._network import Network, Workspace
+from ._params import resolve
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from .initializers import INITIALIZERS
+from .losses import LOSSES
+from .optimizers import OPTIMIZERS
+from .schedulers import SCHEDULERS, ConstantLR
+
+#: scikit-learn's learning-rate names that its Adam solver ignores.
+_SKLEARN_SGD_ONLY_SCHEDULES = frozenset({"invscaling", "adaptive"})
+
+
+class BaseMLP(BaseEstimator, ABC):
+    """Shared machinery of :class:`MLPClassifierBP` and :class:`MLPRegressorBP`.
+
+    Do not use directly.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [
+            StrOptions(set(HIDDEN_ACTIVATIONS)),
+            HasMethods(["forward", "backward"]),
+        ],
+        "solver": [
+            StrOptions({"lbfgs", *OPTIMIZERS}),
+            HasMethods(["init_state", "step"]),
+        ],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [
+            StrOptions(set(SCHEDULERS)),
+            HasMethods(["init_state", "on_batch_end", "on_epoch_end", "on_plateau"]),
+        ],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "weight_init": [StrOptions(set(INITIALIZERS)), callable],
+    }
+
+    #: The flat scikit-learn parameters that feed named built-in components.
+    _FLAT_COMPONENT_PARAMS = (
+        "momentum",
+        "nesterovs_momentum",
+        "beta_1",
+        "beta_2",
+        "epsilon",
+        "power_t",
+    )
+
+    @abstractmethod
+    def __init__(self, **params: Any):
+        for name, value in params.items():
+            setattr(self, name, value)
+
+    # -- hooks for the subclasses --------------------------------------------
+
+    @abstractmethod
+    def _validate_targets(self, X, y, *, incremental: bool, reset: bool,
+                          classes=None):
+        """Validate ``X`` and ``y``; return ``(X, Y, target_state)``.
+
+        ``Y`` is 2-D; ``target_state`` holds the fitted attributes that
+        describe the targets (``classes_`` ...), committed with the weights.
+        """
+
+    @abstractmethod
+    def _output_spec(self, target_state: dict) -> tuple[str, str]:
+        """Names of the output activation and of the loss."""
+
+    @abstractmethod
+    def _score_output(self, output, y, sample_weight, target_state) -> float:
+        """Score raw network outputs against ``y`` (for early stopping)."""
+
+    # -- the fit lifecycle ------------------------------------------------
+
+    def _fit(self, X, y, sample_weight=None, *, incremental: bool = False,
+             classes=None):
+        """Fit (or continue fitting) the network; the one path for all calls."""
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        saved = self.__dict__.copy()  # validate_data may set n_features_in_
+        try:
+            fitted = self._train(X, y, sample_weight, incremental, first_pass,
+                                 classes)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+        self._commit(fitted)
+        return self
+
+    def _train(self, X, y, sample_weight, incremental, first_pass, classes) -> dict:
+        """Validate, train on working copies, and return the new fitted state."""
+        hidden_layer_sizes = np.atleast_1d(self.hidden_layer_sizes).tolist()
+        if np.any(np.array(hidden_layer_sizes) <= 0):
+            raise ValueError(
+                f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}."
+            )
+        if self.early_stopping and incremental and self.solver != "lbfgs":
+            raise ValueError("partial_fit does not support early_stopping=True")
+
+        X, Y, target_state = self._validate_targets(
+            X, y, incremental=incremental, reset=first_pass, classes=classes
+        )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        if not first_pass and self.coefs_[0].shape[0] != X.shape[1]:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but the network was fitted with "
+                f"{self.coefs_[0].shape[0]} features."
+            )
+        random_state = check_random_state(self.random_state)
+        out_activation, loss_name = self._output_spec(target_state)
+        layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
+        hidden = resolve(self.activation, ACTIVATIONS)
+        network = Network(layer_units, hidden, ACTIVATIONS[out_activation]())
+        fitted = {**target_state, "n_outputs_": Y.shape[1],
+                  "n_layers_": len(layer_units), "out_activation_": out_activation,
+                  "_hidden_activation": hidden}
+
+        if first_pass:
+            initializer = resolve(self.weight_init, INITIALIZERS)
+            layers = [
+                initializer(fan_in, fan_out, activation=hidden,
+                            random_state=random_state, dtype=X.dtype)
+                for fan_in, fan_out in network.coef_shapes
+            ]
+            params = network.pack(*zip(*layers), dtype=X.dtype)
+            progress = {"n_iter_": 0, "t_": 0}
+        else:
+            self._check_architecture(network)
+            params = network.pack(self.coefs_, self.intercepts_, dtype=X.dtype)
+            progress = {"n_iter_": self.n_iter_, "t_": getattr(self, "t_", 0)}
+        fitted.update(progress)
+
+        if self.solver == "lbfgs":
+            fitted.update(self._train_lbfgs(network, params, X, Y, sample_weight,
+                                            LOSSES[loss_name]()))
+        else:
+            fitted.update(self._train_stochastic(
+                network, params, X, Y, sample_weight, LOSSES[loss_name](),
+                random_state=random_state, target_state=target_state,
+                incremental=incremental, first_pass=first_pass,
+            ))
+        coefs, intercepts = network.unpack(fitted.pop("_params"))
+        fitted["coefs_"], fitted["intercepts_"] = coefs, intercepts
+        return fitted
+
+    def _check_architecture(self, network: Network) -> None:
+        shapes = [c.shape for c in self.coefs_]
+        if shapes != network.coef_shapes:
+            raise ValueError(
+                "The network's layer sizes changed since the last fit "
+                f"(fitted weight shapes {shapes}, now {network.coef_shapes}). "
+                "Refit with warm_start=False."
+            )
+
+    def _commit(self, fitted: dict) -> None:
+        """Assign the new fitted state to ``self``: the only place that does."""
+        for name, value in fitted.items():
+            setattr(self, name, value)
+
+    # -- components ---------------------------------------------------------
+
+    def _resolve_optimizer(self):
+        flat = {name: getattr(self, name) for name in self._FLAT_COMPONENT_PARAMS}
+        return resolve(self.solver, OPTIMIZERS, flat_params=flat)
+
+    def _resolve_scheduler(self):
+        # scikit-learn's Adam ignores the SGD-only schedule names; keep parity.
+        if self.solver == "adam" and self.learning_rate in _SKLEARN_SGD_ONLY_SCHEDULES:
+            return ConstantLR()
+        flat = {name: getattr(self, name) for name in self._FLAT_COMPONENT_PARAMS}
+        return resolve(self.learning_rate, SCHEDULERS, flat_params=flat)
+
+    # -- stochastic solvers -------------------------------------------------
+
+    def _train_stochastic(self, network, params, X, Y, sample_weight, loss, *,
+                          random_state, target_state, incremental, first_pass):
+        """Mini-batch training; returns the fitted state to commit."""
+        optimizer = self._resolve_optimizer()
+        scheduler = self._resolve_scheduler()
+        stored_state = getattr(self, "_optimizer_state", None)
+        if incremental and stored_state is not None and optimizer.is_state_compatible(
+            stored_state, params
+        ):
+            opt_state = copy.deepcopy(stored_state)
+            sched_state = self._scheduler_state
+        else:
+            opt_state = optimizer.init_state(params)
+            sched_state = scheduler.init_state(self.learning_rate_init)
+
+        if first_pass:
+            record = {"loss_curve_": [], "learning_rate_curve_": [],
+                      "_no_improvement_count": 0}
+            if self.early_stopping:
+                record.update(validation_scores_=[], best_validation_score_=-np.inf,
+                              best_loss_=None, _best_params=params.copy())
+            else:
+                record.update(validation_scores_=None, best_validation_score_=None,
+                              best_loss_=np.inf)
+        else:
+            record = {name: copy.copy(getattr(self, name, default)) for name, default in [
+                ("loss_curve_", []), ("learning_rate_curve_", []),
+                ("_no_improvement_count", 0), ("validation_scores_", None),
+                ("best_validation_score_", None), ("best_loss_", np.inf),
+                ("_best_params", None)]}
+
+        X_val = y_val = sw_val = None
+        if self.early_stopping:
+            X, X_val, Y, y_val, sample_weight, sw_val = self._validation_split(
+                X, Y, sample_weight, random_state
+            )
+            if record["_best_params"] is None:
+                record["_best_params"] = params.copy()
+        Y = Y.astype(params.dtype, copy=False)
+
+        n_samples = X.shape[0]
+        batch_size = self._batch_size(n_samples)
+        batches = _BatchSampler(X, Y, sample_weight, batch_size)
+        workspace = Workspace(network, batch_size, params.dtype, training=True)
+        grads, scratch = np.empty_like(params), np.empty_like(params)
+        last_good = (params.copy(), copy.deepcopy(opt_state), sched_state)
+        t, n_iter, stopped_early = self.t_ if not first_pass else 0, 0, False
+        sample_idx = np.arange(n_samples)
+
+        try:
+            for _ in range(self.max_iter):
+                if self.shuffle:
+                    sample_idx = shuffle(sample_idx, random_state=random_state)
+                record["learning_rate_curve_"].append(sched_state.learning_rate)
+                accumulated_loss = 0.0
+                for batch in gen_batches(n_samples, batch_size):
+                    X_b, y_b, sw_b = batches.take(sample_idx[batch] if self.shuffle
+                                                  else batch)
+                    batch_loss = network.loss_and_gradient(
+                        params, X_b, y_b, sw_b, loss=loss, alpha=self.alpha,
+                        workspace=workspace, grads=grads, scratch=scratch,
+                    )
+                    if not np.isfinite(batch_loss):
+                        raise _Diverged
+                    accumulated_loss += batch_loss * X_b.shape[0]
+                    opt_state = optimizer.step(
+                        params, grads, opt_state, learning_rate=sched_state.learning_rate
+                    )
+                    sched_state = scheduler.on_batch_end(
+                        sched_state, samples_seen=t + batch.stop
+                    )
+                if not np.isfinite(params).all():
+                    raise _Diverged
+
+                n_iter += 1
+                t += n_samples
+                epoch_loss = accumulated_loss / n_samples
+                record["loss_curve_"].append(epoch_loss)
+                if self.verbose:
+                    print(f"Iteration {n_iter}, loss = {epoch_loss:.8f}")
+                validation_score = self._update_no_improvement(
+                    record, params, network, X_val, y_val, sw_val, target_state
+                )
+                sched_state = scheduler.on_epoch_end(
+                    sched_state, samples_seen=t,
+                    metrics={"loss": epoch_loss, "validation_score": validation_score},
+                )
+                last_good = (params.copy(), copy.deepcopy(opt_state), sched_state)
+
+                if record["_no_improvement_count"] > self.n_iter_no_change:
+                    what = "Validation score" if self.early_stopping else "Training loss"
+                    msg = (f"{what} did not improve more than tol={self.tol:f} for "
+                           f"{self.n_iter_no_change} consecutive epochs.")
+                    sched_state, stop = scheduler.on_plateau(sched_state)
+                    last_good = last_good[:2] + (sched_state,)
+                    if self.verbose:
+                        print(msg + (" Stopping." if stop else
+                                     f" Setting learning rate to "
+                                     f"{sched_state.learning_rate:f}"))
+                    if stop:
+                        stopped_early = True
+                        break
+                    record["_no_improvement_count"] = 0
+                if incremental:
+                    break
+        except _Diverged:
+            params, opt_state, sched_state = last_good
+            if n_iter == 0 and first_pass:
+                raise ValueError(
+                    "The loss or the weights became non-finite in the first epoch "
+                    "and nothing finite was learned. Scale the input data (e.g. "
+                    "StandardScaler), lower learning_rate_init, or clip the "
+                    "gradients."
+                ) from None
+            warnings.warn(
+                f"Training diverged (non-finite loss or weights) in epoch "
+                f"{n_iter + 1}; kept the weights of the last completed epoch. Lower "
+                "learning_rate_init or scale the input data.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+            stopped_early = True
+        except KeyboardInterrupt:
+            params, opt_state, sched_state = last_good
+            warnings.warn("Training interrupted by user.", stacklevel=4)
+            stopped_early = True
+        else:
+            if not stopped_early and not incremental and n_iter == self.max_iter:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=4,
+                )
+
+        if self.early_stopping:
+            params = record["_best_params"]
+        record["learning_rate_curve_"] = record["learning_rate_curve_"][
+            : len(record["loss_curve_"])
+        ]
+        return {
+            **record,
+            "_params": params,
+            "_optimizer_state": opt_state,
+            "_scheduler_state": sched_state,
+            "n_iter_": n_iter,
+            "t_": t,
+            "loss_": record["loss_curve_"][-1] if record["loss_curve_"] else np.nan,
+        }
+
+    def _batch_size(self, n_samples: int) -> int:
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is "
+                "going to be clipped",
+                stacklevel=5,
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _validation_split(self, X, Y, sample_weight, random_state):
+        """Hold out ``validation_fraction`` of the data, as scikit-learn does."""
+        # As in scikit-learn: stratify single-output (binary) classification only.
+        stratify = Y if is_classifier(self) and Y.shape[1] == 1 else None
+        arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
+        split = train_test_split(*arrays, random_state=random_state,
+                                 test_size=self.validation_fraction, stratify=stratify)
+        X_train, X_val, Y_train, Y_val = split[:4]
+        sw_train, sw_val = split[4:] if sample_weight is not None else (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        return X_train, X_val, Y_train, Y_val, sw_train, sw_val
+
+    def _update_no_improvement(self, record, params, network, X_val, y_val, sw_val,
+                               target_state):
+        """Track the best loss or validation score, as scikit-learn does."""
+        if not self.early_stopping:
+            last = record["loss_curve_"][-1]
+            if last > record["best_loss_"] - self.tol:
+                record["_no_improvement_count"] += 1
+            else:
+                record["_no_improvement_count"] = 0
+            record["best_loss_"] = min(record["best_loss_"], last)
+            return None
+        output = network.predict(*network.unpack(params), X_val)
+        score = self._score_output(output, y_val, sw_val, target_state)
+        record["validation_scores_"].append(score)
+        if self.verbose:
+            print(f"Validation score: {score:f}")
+        if score < record["best_validation_score_"] + self.tol:
+            record["_no_improvement_count"] += 1
+        else:
+            record["_no_improvement_count"] = 0
+        if score > record["best_validation_score_"]:
+            record["best_validation_score_"] = score
+            record["_best_params"] = params.copy()
+        return score
+
+    # -- L-BFGS -------------------------------------------------------------
+
+    def _train_lbfgs(self, network, params, X, Y, sample_weight, loss):
+        """Full-batch L-BFGS-B over the flat parameter vector (scipy)."""
+        Y = Y.astype(params.dtype, copy=False)
+        workspace = Workspace(network, X.shape[0], params.dtype, training=True)
+        grads, scratch = np.empty_like(params), np.empty_like(params)
+        loss_curve = []
+
+        def loss_and_grad(x):
+            np.copyto(params, x, casting="same_kind")
+            value = network.loss_and_gradient(
+                params, X, Y, sample_weight, loss=loss, alpha=self.alpha,
+                workspace=workspace, grads=grads, scratch=scratch,
+            )
+            return value, grads.astype(np.float64)
+
+        def record(intermediate_result):
+            loss_curve.append(float(intermediate_result.fun))
+            if self.verbose:
+                print(f"Iteration {len(loss_curve)}, loss = {loss_curve[-1]:.8f}")
+
+        result = scipy.optimize.minimize(
+            loss_and_grad, params.astype(np.float64), method="L-BFGS-B", jac=True,
+            callback=record,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter,
+                     "gtol": self.tol},
+        )
+        n_iter = _check_optimize_result("lbfgs", result, self.max_iter)
+        final = result.x.astype(params.dtype)
+        if not np.isfinite(final).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        return {"_params": final, "n_iter_": n_iter, "loss_": float(result.fun),
+                "loss_curve_": loss_curve}
+
+    # -- prediction ---------------------------------------------------------
+
+    def _forward(self, X, *, check_input: bool = True):
+        """Output activations of the fitted network."""
+        check_is_fitted(self)
+        if check_input:
+            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                              dtype=(np.float64, np.float32))
+        network = Network(
+            [self.coefs_[0].shape[0], *(b.shape[0] for b in self.intercepts_)],
+            self._hidden_activation,
+            ACTIVATIONS[self.out_activation_](),
+        )
+        return network.predict(self.coefs_, self.intercepts_, X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class _Diverged(Exception):
+    """Raised inside the training loop when the loss or weights stop being finite."""
+
+
+class _BatchSampler:
+    """Gathers mini-batches into preallocated buffers (no per-batch allocation)."""
+
+    def __init__(self, X, Y, sample_weight, batch_size: int):
+        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.dense = isinstance(X, np.ndarray)
+        self.X_buffer = (np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+                         if self.dense else None)
+        self.Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+        self.sw_buffer = (None if sample_weight is None
+                          else np.empty(batch_size, dtype=sample_weight.dtype))
+
+    def take(self, index):
+        """The rows ``index`` (a slice or an integer array) of X, Y and weights."""
+        if isinstance(index, slice):
+            sw = None if self.sample_weight is None else self.sample_weight[index]
+            return self.X[index], self.Y[index], sw
+        m = index.shape[0]
+        X_b = (np.take(self.X, index, axis=0, out=self.X_buffer[:m]) if self.dense
+               else self.X[index])
+        y_b = np.take(self.Y, index, axis=0, out=self.Y_buffer[:m])
+        sw_b = (None if self.sample_weight is None
+                else np.take(self.sample_weight, index, out=self.sw_buffer[:m]))
+        return X_b, y_b, sw_b

@@ -1,0 +1,270 @@
+"""MLPClassifierBP: a drop-in, extended ``sklearn.neural_network.MLPClassifier``."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import column_or_1d
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import validate_data
+
+from ._base import BaseMLP
+from ._docs import fill_shared_docs
+
+__all__ = ["MLPClassifierBP"]
+
+
+def _uses_stochastic_solver(estimator) -> bool:
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for stochastic optimizers. "
+            f"{estimator.solver} is not stochastic."
+        )
+    return True
+
+
+@fill_shared_docs
+class MLPClassifierBP(ClassifierMixin, BaseMLP):
+    """Multilayer perceptron classifier trained by backpropagation.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
+    the same parameters with the same defaults, the same fitted attributes
+    and, for the same ``random_state``, the same weights and loss curve.
+    On top of it: any optimizer and learning-rate schedule by name or as an
+    object, more activations, and a choice of weight initialisation.
+
+    The output layer is softmax for multiclass targets and logistic for
+    binary and multilabel targets, trained on the cross-entropy.
+
+    Parameters
+    ----------
+    {common_parameters}
+
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray of shape (n_classes,)
+        Class labels for each output.
+
+    {common_attributes}
+
+    See Also
+    --------
+    MLPRegressorBP : Multilayer perceptron regressor.
+    sklearn.neural_network.MLPClassifier : The scikit-learn estimator this
+        one reproduces.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skmlp import MLPClassifierBP
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifierBP(hidden_layer_sizes=(16,), solver="lbfgs",
+    ...                       random_state=0).fit(X, y)
+    >>> clf.predict(X[:2])
+    array([0, 0])
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        weight_init="sklearn",
+    ):
+        params = {k: v for k, v in locals().items() if k not in {"self", "__class__"}}
+        super().__init__(**params)
+
+    # -- targets --------------------------------------------------------------
+
+    def _validate_targets(self, X, y, *, incremental, reset, classes=None):
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+            dtype=(np.float64, np.float32), reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+
+        fitted_before = hasattr(self, "classes_")
+        if incremental and not fitted_before:
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+            binarizer = LabelBinarizer().fit(
+                y if type_of_target(y).startswith("multilabel") else classes
+            )
+        elif not fitted_before or (not self.warm_start and not incremental):
+            binarizer = LabelBinarizer().fit(y)
+        else:
+            binarizer = self._label_binarizer
+            self._check_known_classes(unique_labels(y), classes, incremental)
+        return X, binarizer.transform(y).astype(bool), {
+            "_label_binarizer": binarizer,
+            "classes_": binarizer.classes_,
+        }
+
+    def _check_known_classes(self, y_classes, classes, incremental) -> None:
+        if incremental and classes is not None and not np.array_equal(
+            self.classes_, unique_labels(classes)
+        ):
+            raise ValueError(
+                f"`classes={classes!r}` is not the same as on last call to "
+                f"partial_fit, was: {self.classes_!r}"
+            )
+        if self.warm_start and not incremental:
+            if set(y_classes) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes "
+                    f"as in the previous call to fit. Previously got "
+                    f"{self.classes_}, `y` has {y_classes}"
+                )
+        elif len(np.setdiff1d(y_classes, self.classes_, assume_unique=True)):
+            raise ValueError(
+                f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                f"{self.classes_}. 'y' has {y_classes}."
+            )
+
+    def _output_spec(self, target_state):
+        if target_state["_label_binarizer"].y_type_ == "multiclass":
+            return "softmax", "log_loss"
+        return "logistic", "binary_log_loss"
+
+    def _score_output(self, output, y, sample_weight, target_state):
+        if not np.isfinite(output).all():
+            return np.nan
+        binarizer = target_state["_label_binarizer"]
+        y_true = binarizer.inverse_transform(y)
+        y_pred = binarizer.inverse_transform(
+            output.ravel() if output.shape[1] == 1 else output
+        )
+        return accuracy_score(y_true, y_pred, sample_weight=sample_weight)
+
+    # -- public API -----------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels, or a label-indicator matrix for multilabel targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : MLPClassifierBP
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(_uses_stochastic_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with a single epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        classes : array of shape (n_classes,), default=None
+            Classes across all calls to partial_fit; required on the first
+            call, optional afterwards.
+
+        Returns
+        -------
+        self : MLPClassifierBP
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes.
+        """
+        output = self._forward(X)
+        if self.n_outputs_ == 1:
+            output = output.ravel()
+        return self._label_binarizer.inverse_transform(output)
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y_prob : ndarray of shape (n_samples, n_classes)
+            The probability of each class, in the order of ``classes_``.
+        """
+        output = self._forward(X)
+        if self.n_outputs_ == 1:
+            return np.hstack([1 - output, output])
+        return output
+
+    def predict_log_proba(self, X):
+        """Logarithm of the probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``.
+        """
+        y_prob = self.predict_proba(X)
+        return np.log(y_prob, out=y_prob)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+

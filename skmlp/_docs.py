@@ -1,0 +1,167 @@
+"""Docstring text shared by both estimators (written once, used twice)."""
+
+from __future__ import annotations
+
+_COMMON_PARAMETERS = """\
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of neurons in the ith hidden layer.
+
+    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", \
+"elu", "gelu"} or Activation, default="relu"
+        Activation of the hidden layers: a name, or an instance from
+        :mod:`skmlp.activations` (for parameters such as
+        ``LeakyReLU(negative_slope=0.1)``) or of your own subclass.
+        scikit-learn's four names behave exactly as in scikit-learn.
+
+    solver : {"lbfgs", "sgd", "adam", ...} or Optimizer, default="adam"
+        The weight optimizer: ``"lbfgs"`` (scipy's quasi-Newton method,
+        full batch), the name of any optimizer in
+        :data:`skmlp.optimizers.OPTIMIZERS`, or an
+        :class:`~skmlp.optimizers.Optimizer` instance such as
+        ``Adam(beta_1=0.85)``, whose parameters are searchable as
+        ``solver__beta_1``. ``"sgd"`` and ``"adam"`` reproduce scikit-learn.
+
+    alpha : float, default=0.0001
+        Strength of the L2 regularisation term, divided by the sample size
+        when added to the loss.
+
+    batch_size : int, default="auto"
+        Size of minibatches for stochastic optimizers; ``"auto"`` means
+        ``min(200, n_samples)``. ``batch_size=n_samples`` is batch gradient
+        descent, ``batch_size=1`` stochastic gradient descent. Unused by
+        ``"lbfgs"``.
+
+    learning_rate : {"constant", "invscaling", "adaptive", ...} or \
+Scheduler, default="constant"
+        Learning-rate schedule: the name of any schedule in
+        :data:`skmlp.schedulers.SCHEDULERS` or a
+        :class:`~skmlp.schedulers.Scheduler` instance. ``"constant"``,
+        ``"invscaling"`` and ``"adaptive"`` reproduce scikit-learn; as in
+        scikit-learn, ``"invscaling"`` and ``"adaptive"`` are ignored when
+        ``solver="adam"`` is given by name. Other schedules apply to every
+        stochastic solver.
+
+    learning_rate_init : float, default=0.001
+        The initial learning rate; schedules scale it. Unused by ``"lbfgs"``.
+
+    power_t : float, default=0.5
+        Exponent of ``learning_rate="invscaling"``.
+
+    max_iter : int, default=200
+        Maximum number of iterations: epochs for stochastic solvers,
+        iterations for ``"lbfgs"``.
+
+    shuffle : bool, default=True
+        Whether to shuffle samples in each epoch (stochastic solvers).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, the early-stopping split and batch
+        shuffling. Pass an int for reproducible results.
+
+    tol : float, default=1e-4
+        Tolerance: when the loss (or validation score) does not improve by at
+        least ``tol`` for ``n_iter_no_change`` consecutive epochs, the
+        schedule's ``on_plateau`` decides (most stop training; ``"adaptive"``
+        divides the rate by 5).
+
+    verbose : bool, default=False
+        Whether to print progress messages to stdout.
+
+    warm_start : bool, default=False
+        Reuse the weights of the previous call to ``fit`` as initialisation
+        (the optimizer and schedule start afresh, as in scikit-learn).
+
+    momentum : float, default=0.9
+        Momentum of ``solver="sgd"``, in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether ``solver="sgd"`` uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when
+        the validation score stops improving; the best weights are kept.
+
+    validation_fraction : float, default=0.1
+        Proportion of training data held out for early stopping, in [0, 1).
+
+    beta_1 : float, default=0.9
+        Decay of the first-moment estimate of ``solver="adam"``, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay of the second-moment estimate of ``solver="adam"``, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of ``solver="adam"``.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement by ``tol`` before the plateau rule applies.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of ``"lbfgs"``.
+
+    weight_init : {"sklearn", "glorot_uniform", "glorot_normal", \
+"he_uniform", "he_normal"} or Initializer, default="sklearn"
+        Weight initialisation. ``"sklearn"`` is scikit-learn's rule (uniform
+        weights and biases in ±√(6/(fan_in+fan_out)), ±√(2/...) for
+        logistic), so that training starts exactly where scikit-learn's does;
+        Glorot (Xavier) and He rules draw weights and zero the biases.
+        New in skmlp.
+"""
+
+_COMMON_ATTRIBUTES = """\
+    loss_ : float
+        The loss of the last epoch (stochastic solvers) or at the solution
+        (``"lbfgs"``).
+
+    best_loss_ : float or None
+        The minimum loss reached (stochastic solvers); ``None`` with early
+        stopping, which tracks ``best_validation_score_`` instead.
+
+    loss_curve_ : list of float
+        The loss at the end of each epoch (or L-BFGS iteration).
+
+    learning_rate_curve_ : list of float
+        The learning rate at the start of each epoch (stochastic solvers).
+        New in skmlp.
+
+    validation_scores_ : list of float or None
+        Score on the held-out set after each epoch, with early stopping.
+
+    best_validation_score_ : float or None
+        The best of ``validation_scores_``, with early stopping.
+
+    t_ : int
+        Number of training samples seen by the solver.
+
+    coefs_ : list of ndarray of shape (n_layers - 1,)
+        ``coefs_[i]`` is the weight matrix between layers ``i`` and ``i + 1``.
+
+    intercepts_ : list of ndarray of shape (n_layers - 1,)
+        ``intercepts_[i]`` is the bias vector of layer ``i + 1``.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    n_iter_ : int
+        Number of iterations (epochs) run by the solver in the last call.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of outputs.
+
+    out_activation_ : str
+        Name of the output activation.
+"""
+
+
+def fill_shared_docs(cls: type) -> type:
+    """Insert the shared parameter and attribute docs into ``cls.__doc__``."""
+    cls.__doc__ = cls.__doc__.replace(
+        "    {common_parameters}\n", _COMMON_PARAMETERS
+    ).replace("    {common_attributes}\n", _COMMON_ATTRIBUTES)
+    return cls

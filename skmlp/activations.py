@@ -1,0 +1,348 @@
+r"""Activation functions σ and their derivatives, side by side.
+
+Each activation computes :math:`a = \sigma(z)` in :meth:`Activation.forward`
+and multiplies an error signal by :math:`\sigma'(z)` in
+:meth:`Activation.backward`, both in place to avoid allocations during
+training. Where :math:`\sigma'` is a function of the output :math:`a` alone
+(logistic, tanh, ReLU, ...) the pre-activation :math:`z` is not kept: the
+network stores it only for activations that declare
+``derivative_needs_input = True`` (GELU).
+
+Writing your own activation
+---------------------------
+Subclass :class:`Activation`, implement :meth:`~Activation.forward` and
+:meth:`~Activation.backward`, and pass an instance as ``activation=``.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from numbers import Real
+from typing import ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import erf, expit
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._params import ParamsMixin
+
+__all__ = [
+    "ACTIVATIONS",
+    "ELU",
+    "GELU",
+    "HIDDEN_ACTIVATIONS",
+    "Activation",
+    "Exp",
+    "Identity",
+    "LeakyReLU",
+    "Logistic",
+    "ReLU",
+    "Softmax",
+    "Tanh",
+]
+
+
+class Activation(ParamsMixin, ABC):
+    """Base class of every activation function.
+
+    Attributes
+    ----------
+    derivative_needs_input : bool
+        Whether :meth:`backward` needs the pre-activation ``z``. When false,
+        the network passes ``z=None`` and may compute ``forward`` in place.
+    """
+
+    derivative_needs_input: ClassVar[bool] = False
+
+    @abstractmethod
+    def forward(self, z: NDArray, out: NDArray) -> NDArray:
+        """Compute :math:`a = \\sigma(z)`.
+
+        Parameters
+        ----------
+        z : ndarray of shape (n_samples, n_units)
+            Pre-activations. Not modified unless ``out is z``.
+        out : ndarray of shape (n_samples, n_units)
+            Where to write the result; may be ``z`` itself.
+
+        Returns
+        -------
+        a : ndarray
+            ``out``.
+        """
+
+    @abstractmethod
+    def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
+        """Multiply ``delta`` by the derivative in place: δ ← δ ⊙ σ′(z).
+
+        Parameters
+        ----------
+        z : ndarray or None
+            Pre-activations (``None`` unless ``derivative_needs_input``).
+        a : ndarray of shape (n_samples, n_units)
+            Activations returned by :meth:`forward`.
+        delta : ndarray of shape (n_samples, n_units)
+            ∂L/∂a on entry, ∂L/∂z on exit.
+
+        Returns
+        -------
+        delta : ndarray
+        """
+
+
+class Identity(Activation):
+    r"""The identity :math:`\sigma(z) = z`, :math:`\sigma'(z) = 1`."""
+
+    def forward(self, z: NDArray, out: NDArray) -> NDArray:
+        """Copy ``z`` to ``out`` (nothing to do in place)."""
+        if out is not z:
+            out[...] = z
+        return out
+
+    def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
+        """Leave ``delta`` unchanged."""
+        return delta
+
+
+class Logistic(Activation):
+    r"""The logistic sigmoid :math:`\sigma(z) = 1 / (1 + e^{-z})`.
+
+    Its derivative is :math:`\sigma'(z) = a (1 - a)`.
+    """
+
+    def forward(self, z: NDArray, out: NDArray) -> NDArray:
+        """Compute the sigmoid, stably for large ``|z|``."""
+        return expit(z, out=out)
+
+    def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
+        """δ ← δ ⊙ a(1 − a)."""
+        delta *= a
+        delta *= 1 - a
+        return delta
+
+
+class Tanh(Activation):
+    r"""The hyperbolic tangent, with :math:`\sigma'(z) = 1 - a^2`."""
+
+    def forward(self, z: NDArray, out: NDArray) -> NDArray:
+        """Compute tanh."""
+        return np.tanh(z, out=out)
+
+    def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
+        """δ ← δ ⊙ (1 − a²)."""
+        delta *= 1 - a**2
+        return delta
+
+
+class ReLU(Activation):
+    r"""The rectified linear unit :math:`\sigma(z) = \max(0, z)`.
+
+    Its derivative is 1 for :math:`z > 0` and 0 otherwise (0 at the kink).
+    """
+
+    def forward(self, z: NDArray, out: NDArray) -> NDArray:
+        """Compute max(0, z)."""
+        return np.maximum(z, 0, out=out)
+
+    def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
+        """Zero δ where the unit is inactive."""
+        return np.multiply(delta, a > 0, out=delta)
+
+
+class LeakyReLU(Activation):
+    r"""Leaky ReLU: :math:`\sigma(z) = z` for :math:`z > 0`, else :math:`sz`.
+
+    Parameters
+    ----------
+    negative_slope : float, default=0.01
+        The slope :math:`s` for negative inputs, in ``[0, 1)``.
+
+    Notes
+    -----
+    :math:`\sigma'(z) = 1` for :math:`z > 0` and :math:`s` otherwise; since
+    :math:`s \ge 0` the sign of :math:`a` tells which, so the derivative is
+    computed from the output.
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        "negative_slope": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    def __init__(self, negative_slope: float = 0.01):
+        self.negative_slope = negative_slope
+
+    def forward(self, z: NDArray, out: NDArray) -> NDArray:
+        """Compute max(z, s·z) (valid because 0 ≤ s < 1)."""
+        return np.maximum(z, self.negative_slope * z, out=out)
+
+    def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
+        """δ ← δ ⊙ (1 if a > 0 else s)."""
+        slope = np.where(a > 0, 1.0, self.negative_slope).astype(delta.dtype)
+        return np.multiply(delta, slope, out=delta)
+
+
+class ELU(Activation):
+    r"""Exponential linear unit.
+
+    :math:`\sigma(z) = z` for :math:`z > 0`, else :math:`\alpha (e^z - 1)`.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Saturation value :math:`\alpha > 0` for negative inputs.
+
+    Notes
+    -----
+    For :math:`z \le 0`, :math:`\sigma'(z) = \alpha e^z = a + \alpha`, so the
+    derivative is computed from the output.
+
+    References
+    ----------
+    Clevert, D.-A., Unterthiner, T. and Hochreiter, S. (2016). Fast and
+    accurate deep network learning by exponential linear units (ELUs). ICLR.
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = alpha
+
+    def forward(self, z: NDArray, out: NDArray) -> NDArray:
+        """Compute the ELU; ``expm1`` keeps precision near zero."""
+        negative = self.alpha * np.expm1(np.minimum(z, 0))
+        positive = z > 0
+        if out is not z:
+            out[...] = z
+        np.copyto(out, negative, where=~positive)
+        return out
+
+    def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
+        """δ ← δ ⊙ (1 if a > 0 else a + α)."""
+        slope = np.where(a > 0, 1.0, a + self.alpha).astype(delta.dtype, copy=False)
+        return np.multiply(delta, slope, out=delta)
+
+
+class GELU(Activation):
+    r"""Gaussian error linear unit :math:`\sigma(z) = z\,\Phi(z)`.
+
+    Parameters
+    ----------
+    approximate : {"none", "tanh"}, default="none"
+        ``"none"`` uses the exact normal CDF
+        :math:`\Phi(z) = \tfrac12(1 + \operatorname{erf}(z/\sqrt2))`;
+        ``"tanh"`` uses :math:`\Phi(z) \approx \tfrac12(1 + \tanh(\sqrt{2/\pi}
+        (z + 0.044715 z^3)))` as in Hendrycks and Gimpel.
+
+    Notes
+    -----
+    Exact derivative: :math:`\sigma'(z) = \Phi(z) + z\,\varphi(z)` with
+    :math:`\varphi` the standard normal density. GELU's derivative is not a
+    function of its output, so the network keeps :math:`z`.
+
+    References
+    ----------
+    Hendrycks, D. and Gimpel, K. (2016). Gaussian error linear units (GELUs).
+    :arxiv:`1606.08415`
+    """
+
+    derivative_needs_input: ClassVar[bool] = True
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        "approximate": [StrOptions({"none", "tanh"})],
+    }
+
+    _TANH_SCALE = math.sqrt(2.0 / math.pi)
+    _TANH_CUBIC = 0.044715
+
+    def __init__(self, approximate: str = "none"):
+        self.approximate = approximate
+
+    def _cdf(self, z: NDArray) -> NDArray:
+        if self.approximate == "tanh":
+            inner = self._TANH_SCALE * (z + self._TANH_CUBIC * z**3)
+            return 0.5 * (1.0 + np.tanh(inner))
+        return 0.5 * (1.0 + erf(z / math.sqrt(2.0)))
+
+    def forward(self, z: NDArray, out: NDArray) -> NDArray:
+        """Compute z·Φ(z)."""
+        return np.multiply(z, self._cdf(z), out=out)
+
+    def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
+        """δ ← δ ⊙ (Φ(z) + z Φ′(z))."""
+        if self.approximate == "tanh":
+            inner = self._TANH_SCALE * (z + self._TANH_CUBIC * z**3)
+            t = np.tanh(inner)
+            d_inner = self._TANH_SCALE * (1.0 + 3.0 * self._TANH_CUBIC * z**2)
+            derivative = 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t**2) * d_inner
+        else:
+            density = np.exp(-0.5 * z**2) / math.sqrt(2.0 * math.pi)
+            derivative = self._cdf(z) + z * density
+        delta *= derivative.astype(delta.dtype, copy=False)
+        return delta
+
+
+class Softmax(Activation):
+    r"""Softmax over units: :math:`a_k = e^{z_k} / \sum_j e^{z_j}`.
+
+    Used as the output activation of multiclass classifiers.
+
+    Notes
+    -----
+    Its Jacobian is :math:`\partial a_k/\partial z_j = a_k(\delta_{kj} - a_j)`,
+    so the backward pass is the vector-Jacobian product
+    :math:`\delta \leftarrow a \odot (\delta - \sum_k \delta_k a_k)`.
+    """
+
+    def forward(self, z: NDArray, out: NDArray) -> NDArray:
+        """Compute the softmax, shifted by the row maximum for stability."""
+        shifted = z - z.max(axis=1)[:, np.newaxis]
+        np.exp(shifted, out=out)
+        out /= out.sum(axis=1)[:, np.newaxis]
+        return out
+
+    def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
+        """δ ← a ⊙ (δ − ⟨δ, a⟩)."""
+        delta -= np.einsum("ij,ij->i", delta, a)[:, np.newaxis]
+        delta *= a
+        return delta
+
+
+class Exp(Activation):
+    r"""The exponential :math:`\sigma(z) = e^z`: the Poisson log-link output."""
+
+    def forward(self, z: NDArray, out: NDArray) -> NDArray:
+        """Compute exp(z)."""
+        return np.exp(z, out=out)
+
+    def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
+        """δ ← δ ⊙ a."""
+        delta *= a
+        return delta
+
+
+#: Every activation by name (``out_activation_`` takes these names).
+ACTIVATIONS: dict[str, type[Activation]] = {
+    "identity": Identity,
+    "logistic": Logistic,
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "elu": ELU,
+    "gelu": GELU,
+    "softmax": Softmax,
+    "exp": Exp,
+}
+
+#: The names accepted for hidden layers (``activation=``).
+HIDDEN_ACTIVATIONS: tuple[str, ...] = (
+    "identity",
+    "logistic",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "gelu",
+)

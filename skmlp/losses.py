@@ -1,0 +1,182 @@
+r"""Loss functions: the value reported in ``loss_curve_`` and ∂L/∂a.
+
+Each loss has a *canonical* output activation (its link): paired with it, the
+error at the output layer simplifies to :math:`\delta^L = a^L - y`, which is
+what the network uses. With any other output activation the general chain
+rule :math:`\delta^L = \partial L/\partial a^L \odot \sigma'(z^L)` applies,
+from :meth:`Loss.gradient` and the activation's ``backward``.
+
+The values follow scikit-learn's ``sklearn.neural_network._base`` exactly
+(they are what ``loss_curve_`` reports), including its conventions: the
+squared error is *half* the mean squared error, averaged over outputs, and
+the Poisson loss is half the Poisson deviance.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import xlogy
+
+from ._params import ParamsMixin
+
+__all__ = [
+    "LOSSES",
+    "BinaryLogLoss",
+    "LogLoss",
+    "Loss",
+    "PoissonLoss",
+    "SquaredError",
+]
+
+
+class Loss(ParamsMixin, ABC):
+    """Base class of every loss.
+
+    Attributes
+    ----------
+    canonical_activation : str
+        Name (in :data:`skmlp.activations.ACTIVATIONS`) of the output
+        activation for which δᴸ = a − y.
+    """
+
+    canonical_activation: ClassVar[str]
+
+    @abstractmethod
+    def value(
+        self, y: NDArray, a: NDArray, sample_weight: NDArray | None = None
+    ) -> float:
+        """The loss of predictions ``a`` against targets ``y``.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+        a : ndarray of shape (n_samples, n_outputs)
+            Output-layer activations.
+        sample_weight : ndarray of shape (n_samples,), default=None
+
+        Returns
+        -------
+        loss : float
+        """
+
+    @abstractmethod
+    def gradient(self, y: NDArray, a: NDArray) -> NDArray:
+        """∂ℓ/∂a for each sample (not averaged, unweighted).
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+        a : ndarray of shape (n_samples, n_outputs)
+
+        Returns
+        -------
+        grad : ndarray of shape (n_samples, n_outputs)
+        """
+
+
+class SquaredError(Loss):
+    r"""Half squared error, the regressor's default.
+
+    Notes
+    -----
+    .. math:: L = \frac{1}{2 K} \sum_k \frac{\sum_i w_i (y_{ik} - a_{ik})^2}
+              {\sum_i w_i}
+
+    with :math:`K` outputs. The per-sample gradient is :math:`a - y`: as in
+    scikit-learn, training follows :math:`K L` (the sum over outputs), whose
+    gradient this is; ``loss_curve_`` reports :math:`L`.
+    """
+
+    canonical_activation = "identity"
+
+    def value(self, y, a, sample_weight=None):
+        return 0.5 * np.average((y - a) ** 2, weights=sample_weight, axis=0).mean()
+
+    def gradient(self, y, a):
+        return a - y
+
+
+class PoissonLoss(Loss):
+    r"""Half Poisson deviance with the log link (``loss="poisson"``).
+
+    Notes
+    -----
+    .. math:: L = \sum_k \frac{\sum_i w_i\,(y_{ik}\log(y_{ik}/a_{ik})
+              - y_{ik} + a_{ik})}{\sum_i w_i},
+              \qquad \frac{\partial \ell}{\partial a} = 1 - \frac{y}{a}.
+    """
+
+    canonical_activation = "exp"
+
+    def value(self, y, a, sample_weight=None):
+        return np.average(
+            xlogy(y, y / a) - y + a, weights=sample_weight, axis=0
+        ).sum()
+
+    def gradient(self, y, a):
+        return 1 - y / a
+
+
+class BinaryLogLoss(Loss):
+    r"""Binary cross-entropy, per output (binary and multilabel classifiers).
+
+    Notes
+    -----
+    With probabilities clipped to :math:`[\epsilon, 1-\epsilon]`,
+
+    .. math:: L = -\sum_k \frac{\sum_i w_i\,(y_{ik}\log a_{ik} + (1-y_{ik})
+              \log(1-a_{ik}))}{\sum_i w_i},
+              \qquad \frac{\partial \ell}{\partial a} = \frac{a - y}{a(1-a)}.
+    """
+
+    canonical_activation = "logistic"
+
+    def value(self, y, a, sample_weight=None):
+        eps = np.finfo(a.dtype).eps
+        a = np.clip(a, eps, 1 - eps)
+        return -np.average(
+            xlogy(y, a) + xlogy(1 - y, 1 - a), weights=sample_weight, axis=0
+        ).sum()
+
+    def gradient(self, y, a):
+        return (a - y) / (a * (1 - a))
+
+
+class LogLoss(Loss):
+    r"""Categorical cross-entropy (multiclass classifiers, softmax outputs).
+
+    Notes
+    -----
+    With one-hot targets and probabilities clipped to
+    :math:`[\epsilon, 1-\epsilon]`,
+
+    .. math:: L = -\frac{\sum_i w_i \sum_k y_{ik}\log a_{ik}}{\sum_i w_i},
+              \qquad \frac{\partial \ell}{\partial a} = -\frac{y}{a}.
+    """
+
+    canonical_activation = "softmax"
+
+    def value(self, y, a, sample_weight=None):
+        eps = np.finfo(a.dtype).eps
+        a = np.clip(a, eps, 1 - eps)
+        if a.shape[1] == 1:
+            a = np.append(1 - a, a, axis=1)
+        if y.shape[1] == 1:
+            y = np.append(1 - y, y, axis=1)
+        return -np.average(xlogy(y, a), weights=sample_weight, axis=0).sum()
+
+    def gradient(self, y, a):
+        return -y / a
+
+
+#: Every loss by name.
+LOSSES: dict[str, type[Loss]] = {
+    "squared_error": SquaredError,
+    "poisson": PoissonLoss,
+    "binary_log_loss": BinaryLogLoss,
+    "log_loss": LogLoss,
+}
