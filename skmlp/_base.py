@@ -23,7 +23,7 @@ import scipy.optimize
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, gen_batches, shuffle
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import (
@@ -34,6 +34,7 @@ from sklearn.utils.validation import (
 
 from ._network import Network, Workspace
 from ._params import resolve
+from ._training import Diverged, EpochRunner, TrainingState
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .initializers import INITIALIZERS
 from .losses import LOSSES
@@ -239,108 +240,50 @@ class BaseMLP(BaseEstimator, ABC):
         """Mini-batch training; returns the fitted state to commit."""
         optimizer = self._resolve_optimizer()
         scheduler = self._resolve_scheduler()
-        stored_state = getattr(self, "_optimizer_state", None)
-        if incremental and stored_state is not None and optimizer.is_state_compatible(
-            stored_state, params
-        ):
-            opt_state = copy.deepcopy(stored_state)
-            sched_state = self._scheduler_state
-        else:
-            opt_state = optimizer.init_state(params)
-            sched_state = scheduler.init_state(self.learning_rate_init)
-
-        if first_pass:
-            record = {"loss_curve_": [], "learning_rate_curve_": [],
-                      "_no_improvement_count": 0}
-            if self.early_stopping:
-                record.update(validation_scores_=[], best_validation_score_=-np.inf,
-                              best_loss_=None, _best_params=params.copy())
-            else:
-                record.update(validation_scores_=None, best_validation_score_=None,
-                              best_loss_=np.inf)
-        else:
-            record = {name: copy.copy(getattr(self, name, default)) for name, default in [
-                ("loss_curve_", []), ("learning_rate_curve_", []),
-                ("_no_improvement_count", 0), ("validation_scores_", None),
-                ("best_validation_score_", None), ("best_loss_", np.inf),
-                ("_best_params", None)]}
-
+        state = self._initial_training_state(optimizer, scheduler, params,
+                                             incremental)
+        record = self._initial_record(first_pass, params)
         X_val = y_val = sw_val = None
         if self.early_stopping:
             X, X_val, Y, y_val, sample_weight, sw_val = self._validation_split(
                 X, Y, sample_weight, random_state
             )
-            if record["_best_params"] is None:
-                record["_best_params"] = params.copy()
-        Y = Y.astype(params.dtype, copy=False)
-
-        n_samples = X.shape[0]
-        batch_size = self._batch_size(n_samples)
-        batches = _BatchSampler(X, Y, sample_weight, batch_size)
-        workspace = Workspace(network, batch_size, params.dtype, training=True)
-        grads, scratch = np.empty_like(params), np.empty_like(params)
-        last_good = (params.copy(), copy.deepcopy(opt_state), sched_state)
-        t, n_iter, stopped_early = self.t_ if not first_pass else 0, 0, False
-        sample_idx = np.arange(n_samples)
-
+        runner = EpochRunner(
+            network, loss, optimizer, scheduler, X,
+            Y.astype(params.dtype, copy=False), sample_weight,
+            batch_size=self._batch_size(X.shape[0]), alpha=self.alpha,
+            shuffle=self.shuffle, random_state=random_state, dtype=params.dtype,
+        )
+        samples_seen = 0 if first_pass else self.t_
+        n_iter = 0
+        last_good = state.copy()  # restored on divergence or interruption
         try:
             for _ in range(self.max_iter):
-                if self.shuffle:
-                    sample_idx = shuffle(sample_idx, random_state=random_state)
-                record["learning_rate_curve_"].append(sched_state.learning_rate)
-                accumulated_loss = 0.0
-                for batch in gen_batches(n_samples, batch_size):
-                    X_b, y_b, sw_b = batches.take(sample_idx[batch] if self.shuffle
-                                                  else batch)
-                    batch_loss = network.loss_and_gradient(
-                        params, X_b, y_b, sw_b, loss=loss, alpha=self.alpha,
-                        workspace=workspace, grads=grads, scratch=scratch,
-                    )
-                    if not np.isfinite(batch_loss):
-                        raise _Diverged
-                    accumulated_loss += batch_loss * X_b.shape[0]
-                    opt_state = optimizer.step(
-                        params, grads, opt_state, learning_rate=sched_state.learning_rate
-                    )
-                    sched_state = scheduler.on_batch_end(
-                        sched_state, samples_seen=t + batch.stop
-                    )
-                if not np.isfinite(params).all():
-                    raise _Diverged
-
+                record["learning_rate_curve_"].append(state.scheduler_state.learning_rate)
+                epoch_loss, state = runner.run_epoch(state, samples_seen=samples_seen)
                 n_iter += 1
-                t += n_samples
-                epoch_loss = accumulated_loss / n_samples
+                samples_seen += X.shape[0]
                 record["loss_curve_"].append(epoch_loss)
                 if self.verbose:
                     print(f"Iteration {n_iter}, loss = {epoch_loss:.8f}")
                 validation_score = self._update_no_improvement(
-                    record, params, network, X_val, y_val, sw_val, target_state
+                    record, state.params, network, X_val, y_val, sw_val, target_state
                 )
-                sched_state = scheduler.on_epoch_end(
-                    sched_state, samples_seen=t,
+                state = state._replace(scheduler_state=scheduler.on_epoch_end(
+                    state.scheduler_state, samples_seen=samples_seen,
                     metrics={"loss": epoch_loss, "validation_score": validation_score},
-                )
-                last_good = (params.copy(), copy.deepcopy(opt_state), sched_state)
-
-                if record["_no_improvement_count"] > self.n_iter_no_change:
-                    what = "Validation score" if self.early_stopping else "Training loss"
-                    msg = (f"{what} did not improve more than tol={self.tol:f} for "
-                           f"{self.n_iter_no_change} consecutive epochs.")
-                    sched_state, stop = scheduler.on_plateau(sched_state)
-                    last_good = last_good[:2] + (sched_state,)
-                    if self.verbose:
-                        print(msg + (" Stopping." if stop else
-                                     f" Setting learning rate to "
-                                     f"{sched_state.learning_rate:f}"))
-                    if stop:
-                        stopped_early = True
-                        break
-                    record["_no_improvement_count"] = 0
-                if incremental:
+                ))
+                stop, state = self._handle_plateau(record, scheduler, state)
+                last_good = state.copy()
+                if stop or incremental:
                     break
-        except _Diverged:
-            params, opt_state, sched_state = last_good
+            else:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning, stacklevel=4,
+                )
+        except Diverged:
             if n_iter == 0 and first_pass:
                 raise ValueError(
                     "The loss or the weights became non-finite in the first epoch "
@@ -352,37 +295,80 @@ class BaseMLP(BaseEstimator, ABC):
                 f"Training diverged (non-finite loss or weights) in epoch "
                 f"{n_iter + 1}; kept the weights of the last completed epoch. Lower "
                 "learning_rate_init or scale the input data.",
-                ConvergenceWarning,
-                stacklevel=4,
+                ConvergenceWarning, stacklevel=4,
             )
-            stopped_early = True
+            state = last_good
         except KeyboardInterrupt:
-            params, opt_state, sched_state = last_good
             warnings.warn("Training interrupted by user.", stacklevel=4)
-            stopped_early = True
-        else:
-            if not stopped_early and not incremental and n_iter == self.max_iter:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                    stacklevel=4,
-                )
+            state = last_good
 
-        if self.early_stopping:
-            params = record["_best_params"]
-        record["learning_rate_curve_"] = record["learning_rate_curve_"][
-            : len(record["loss_curve_"])
-        ]
+        del record["learning_rate_curve_"][len(record["loss_curve_"]):]
         return {
             **record,
-            "_params": params,
-            "_optimizer_state": opt_state,
-            "_scheduler_state": sched_state,
+            "_params": record["_best_params"] if self.early_stopping else state.params,
+            "_optimizer_state": state.optimizer_state,
+            "_scheduler_state": state.scheduler_state,
             "n_iter_": n_iter,
-            "t_": t,
+            "t_": samples_seen,
             "loss_": record["loss_curve_"][-1] if record["loss_curve_"] else np.nan,
         }
+
+    def _initial_training_state(self, optimizer, scheduler, params, incremental):
+        """Continue the stored optimizer/schedule state, or start afresh.
+
+        ``partial_fit`` continues (when the stored optimizer state fits the
+        current optimizer); ``fit`` starts afresh, warm or not, as in
+        scikit-learn.
+        """
+        stored = getattr(self, "_optimizer_state", None)
+        if incremental and stored is not None and optimizer.is_state_compatible(
+            stored, params
+        ):
+            return TrainingState(params, copy.deepcopy(stored),
+                                 self._scheduler_state)
+        return TrainingState(params, optimizer.init_state(params),
+                             scheduler.init_state(self.learning_rate_init))
+
+    def _initial_record(self, first_pass, params) -> dict:
+        """The per-epoch bookkeeping: fresh, or a copy of the fitted one."""
+        if not first_pass:
+            defaults = {"loss_curve_": [], "learning_rate_curve_": [],
+                        "_no_improvement_count": 0, "validation_scores_": None,
+                        "best_validation_score_": None, "best_loss_": np.inf,
+                        "_best_params": None}
+            record = {name: copy.copy(getattr(self, name, default))
+                      for name, default in defaults.items()}
+            # The previous call may have tracked the other quantity.
+            if self.early_stopping and record["_best_params"] is None:
+                record.update(validation_scores_=[], best_validation_score_=-np.inf,
+                              _best_params=params.copy())
+            if not self.early_stopping and record["best_loss_"] is None:
+                record["best_loss_"] = np.inf
+            return record
+        record = {"loss_curve_": [], "learning_rate_curve_": [],
+                  "_no_improvement_count": 0}
+        if self.early_stopping:
+            record.update(validation_scores_=[], best_validation_score_=-np.inf,
+                          best_loss_=None, _best_params=params.copy())
+        else:
+            record.update(validation_scores_=None, best_validation_score_=None,
+                          best_loss_=np.inf)
+        return record
+
+    def _handle_plateau(self, record, scheduler, state):
+        """Ask the schedule what to do once ``n_iter_no_change`` is exceeded."""
+        if record["_no_improvement_count"] <= self.n_iter_no_change:
+            return False, state
+        what = "Validation score" if self.early_stopping else "Training loss"
+        message = (f"{what} did not improve more than tol={self.tol:f} for "
+                   f"{self.n_iter_no_change} consecutive epochs.")
+        sched_state, stop = scheduler.on_plateau(state.scheduler_state)
+        if self.verbose:
+            print(message + (" Stopping." if stop else " Setting learning rate to "
+                             f"{sched_state.learning_rate:f}"))
+        if not stop:
+            record["_no_improvement_count"] = 0
+        return stop, state._replace(scheduler_state=sched_state)
 
     def _batch_size(self, n_samples: int) -> int:
         if self.batch_size == "auto":
@@ -493,33 +479,3 @@ class BaseMLP(BaseEstimator, ABC):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-class _Diverged(Exception):
-    """Raised inside the training loop when the loss or weights stop being finite."""
-
-
-class _BatchSampler:
-    """Gathers mini-batches into preallocated buffers (no per-batch allocation)."""
-
-    def __init__(self, X, Y, sample_weight, batch_size: int):
-        self.X, self.Y, self.sample_weight = X, Y, sample_weight
-        self.dense = isinstance(X, np.ndarray)
-        self.X_buffer = (np.empty((batch_size, X.shape[1]), dtype=X.dtype)
-                         if self.dense else None)
-        self.Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-        self.sw_buffer = (None if sample_weight is None
-                          else np.empty(batch_size, dtype=sample_weight.dtype))
-
-    def take(self, index):
-        """The rows ``index`` (a slice or an integer array) of X, Y and weights."""
-        if isinstance(index, slice):
-            sw = None if self.sample_weight is None else self.sample_weight[index]
-            return self.X[index], self.Y[index], sw
-        m = index.shape[0]
-        X_b = (np.take(self.X, index, axis=0, out=self.X_buffer[:m]) if self.dense
-               else self.X[index])
-        y_b = np.take(self.Y, index, axis=0, out=self.Y_buffer[:m])
-        sw_b = (None if self.sample_weight is None
-                else np.take(self.sample_weight, index, out=self.sw_buffer[:m]))
-        return X_b, y_b, sw_b
