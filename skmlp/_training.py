@@ -99,6 +99,8 @@ class EpochRunner:
         self.scratch = np.empty(network.n_params, dtype=dtype)
         self.sample_order = np.arange(self.n_samples)
 
+    # Overflow is caught below (Diverged) and reported once by the estimator.
+    @np.errstate(over="ignore", invalid="ignore")
     def run_epoch(self, state: TrainingState, *, samples_seen: int
                   ) -> tuple[float, TrainingState]:
         """One pass over the data; ``state.params`` is updated in place.
