@@ -152,7 +152,8 @@ class LogLoss(Loss):
     Notes
     -----
     With one-hot targets and probabilities clipped to
-    :math:`[\epsilon, 1-\epsilon]`,
+    :math:`[\epsilon, 1-\epsilon]` (a single column is read as the
+    probability of the positive class, as in scikit-learn),
 
     .. math:: L = -\frac{\sum_i w_i \sum_k y_{ik}\log a_{ik}}{\sum_i w_i},
               \qquad \frac{\partial \ell}{\partial a} = -\frac{y}{a}.
@@ -170,6 +171,8 @@ class LogLoss(Loss):
         return -np.average(xlogy(y, a), weights=sample_weight, axis=0).sum()
 
     def gradient(self, y, a):
+        if a.shape[1] == 1:  # one column holds P(class 1); see ``value``
+            return BinaryLogLoss().gradient(y, a)
         return -y / a
 
 
