@@ -1,0 +1,512 @@
+"""Benchmark skmlp's MLPs against scikit-learn's, and against a GEMM bound.
+
+Runs :class:`skmlp.MLPClassifierBP` / :class:`skmlp.MLPRegressorBP` and
+scikit-learn's :class:`~sklearn.neural_network.MLPClassifier` /
+:class:`~sklearn.neural_network.MLPRegressor` on the same data, with the same
+parameters and the same pinned number of BLAS threads, in the same process,
+interleaved (sklearn, skmlp, sklearn, skmlp, ...), and prints one table:
+
+* seconds per epoch (median and min–max over the repeats; per call for the
+  predict workload) and the skmlp/sklearn ratio;
+* achieved GFLOP/s (the useful GEMM FLOPs divided by the time) and the time as
+  a multiple of the *GEMM bound*: the best time of exactly the matrix products
+  an epoch needs (``a @ W`` forward, ``δ @ Wᵀ`` backward except for the first
+  layer, ``aᵀ @ δ`` weight gradient), with the same shapes and dtype, into
+  preallocated buffers;
+* ``n_iter_`` and the final loss of each, to show that both did the same work;
+* the peak memory of each fit (``tracemalloc``, in a separate, untimed pass).
+
+Usage::
+
+    python benchmarks/bench_mlp.py [--quick] [--dtype float32|float64|both]
+        [--workloads A,B,C,D] [--repeats N] [--threads N] [--json PATH]
+
+See ``benchmarks/README.md`` for what each column means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import sys
+import time
+import tracemalloc
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache, partial
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import sklearn
+from numpy.typing import NDArray
+from sklearn.datasets import load_digits, make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss, zero_one_loss
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from threadpoolctl import threadpool_info, threadpool_limits
+
+T = TypeVar("T")
+
+#: Rows of the synthetic data sets (A, B, D) in full and in quick mode.
+FULL_ROWS, QUICK_ROWS = 100_000, 20_000
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One benchmark problem.
+
+    Parameters
+    ----------
+    key : str
+        One-letter name used by ``--workloads``.
+    title : str
+        Short description printed in the table.
+    task : {"classification", "regression", "predict"}
+        ``"predict"`` fits the classifier for one epoch, then times
+        ``predict_proba`` and ``predict``.
+    hidden : tuple of int
+        ``hidden_layer_sizes``.
+    batch_size : int
+        Minibatch size.
+    epochs, quick_epochs : int
+        ``max_iter`` in full and in ``--quick`` mode.
+    rows, quick_rows : int or None
+        Number of samples in full and quick mode (``None``: the whole data set).
+    """
+
+    key: str
+    title: str
+    task: str
+    hidden: tuple[int, ...]
+    batch_size: int
+    epochs: int
+    quick_epochs: int
+    rows: int | None
+    quick_rows: int | None
+
+
+WORKLOADS = {
+    w.key: w
+    for w in [
+        Workload("A", "make_classification, 10 classes, relu, adam", "classification",
+                 (256, 128), 256, 3, 1, FULL_ROWS, QUICK_ROWS),
+        Workload("B", "make_regression (y standardised), relu, adam", "regression",
+                 (256, 128), 256, 3, 1, FULL_ROWS, QUICK_ROWS),
+        Workload("C", "load_digits (X standardised), relu, adam", "classification",
+                 (100,), 200, 20, 5, None, None),
+        Workload("D", "predict_proba / predict with the A network", "predict",
+                 (256, 128), 256, 1, 1, FULL_ROWS, QUICK_ROWS),
+    ]
+}
+
+
+# --------------------------------------------------------------------- data
+@cache
+def _dataset(key: str, rows: int | None) -> tuple[NDArray, NDArray]:
+    """The float64 data of workload ``key`` (A and D share theirs)."""
+    if key in ("A", "D"):
+        return make_classification(rows, 100, n_informative=50, n_classes=10,
+                                   random_state=0)
+    if key == "B":
+        X, y = make_regression(rows, 100, random_state=0)
+        return X, (y - y.mean()) / y.std()
+    X, y = load_digits(return_X_y=True)
+    X = (X - X.mean(axis=0)) / np.maximum(X.std(axis=0), 1e-12)
+    return X, y
+
+
+# --------------------------------------------------------- implementations
+def _implementations() -> tuple[dict[str, tuple[type, type]], str | None]:
+    """``{name: (classifier, regressor)}``, and why skmlp is missing if it is."""
+    impls: dict[str, tuple[type, type]] = {"sklearn": (MLPClassifier, MLPRegressor)}
+    # Benchmark this checkout's skmlp, whether or not (another) one is installed.
+    repo_root = str(Path(__file__).resolve().parents[1])
+    if repo_root not in sys.path:
+        sys.path.insert(0, repo_root)
+    try:
+        import skmlp
+
+        impls["skmlp"] = (skmlp.MLPClassifierBP, skmlp.MLPRegressorBP)
+    except Exception as exc:  # still being written: benchmark sklearn alone
+        return impls, f"{type(exc).__name__}: {exc}"
+    return impls, None
+
+
+def _skmlp_predict_chunk(n_units: Sequence[int]) -> int | None:
+    """Rows per chunk skmlp predicts in, or ``None`` if it cannot be told."""
+    try:
+        from skmlp._network import _PREDICT_CHUNK_VALUES
+    except Exception:
+        return None
+    return max(1, _PREDICT_CHUNK_VALUES // max(n_units))
+
+
+# ------------------------------------------------------------ measurement
+def timed(fn: Callable[[], T]) -> tuple[float, T]:
+    """Run ``fn()`` once after a garbage collection; its seconds and result."""
+    gc.collect()
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def peak_mib(fn: Callable[[], Any]) -> float:
+    """Peak memory (MiB) traced by ``tracemalloc`` while ``fn()`` runs.
+
+    NumPy reports its data buffers to ``tracemalloc``, so this covers arrays
+    as well as Python objects; memory held before the call is not counted.
+    """
+    gc.collect()
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    tracemalloc.reset_peak()
+    try:
+        fn()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    return (peak - base) / 2**20
+
+
+def gemm_pass(units: Sequence[int], n_rows: int, batch_size: int, dtype: np.dtype,
+              *, training: bool) -> tuple[Callable[[], None], float]:
+    """The GEMMs of one epoch (or one forward pass), ready to run, and their FLOPs.
+
+    Parameters
+    ----------
+    units : sequence of int
+        Layer sizes, input first.
+    n_rows : int
+        Number of samples.
+    batch_size : int
+        Rows per batch (the last batch holds the remainder).
+    dtype : numpy.dtype
+        Floating dtype of every operand.
+    training : bool
+        If true, per batch and layer ``a @ W``, ``δ @ Wᵀ`` (not for the first
+        layer: the input needs no error term) and ``aᵀ @ δ``; else the
+        forward products only.
+
+    Returns
+    -------
+    run : callable
+        Performs exactly those ``np.matmul`` calls into preallocated buffers.
+    flops : float
+        Σ 2·m·n·k over those products.
+    """
+    rng = np.random.default_rng(0)
+    batch_size = max(1, min(batch_size, n_rows))
+    sizes = [batch_size] * (n_rows // batch_size)
+    if n_rows % batch_size:
+        sizes.append(n_rows % batch_size)
+    pairs = list(pairwise(units))
+    weights = [(rng.standard_normal((i, o)) / np.sqrt(i)).astype(dtype)
+               for i, o in pairs]
+    acts = [rng.standard_normal((batch_size, u)).astype(dtype) for u in units]
+    deltas = [rng.standard_normal((batch_size, u)).astype(dtype) for u in units]
+    grads = [np.empty_like(w) for w in weights]
+
+    flops = 0.0
+    calls: list[tuple[NDArray, NDArray, NDArray]] = []
+    for rows in sizes:  # only two distinct views: build the call list once
+        for layer, (n_in, n_out) in enumerate(pairs):
+            a, z = acts[layer][:rows], acts[layer + 1][:rows]
+            calls.append((a, weights[layer], z))
+            flops += 2.0 * rows * n_in * n_out
+            if not training:
+                continue
+            d = deltas[layer + 1][:rows]
+            if layer > 0:
+                calls.append((d, weights[layer].T, deltas[layer][:rows]))
+                flops += 2.0 * rows * n_in * n_out
+            calls.append((a.T, d, grads[layer]))
+            flops += 2.0 * rows * n_in * n_out
+
+    def run() -> None:
+        for left, right, out in calls:
+            np.matmul(left, right, out=out)
+
+    return run, flops
+
+
+def benchmark(calls: dict[str, Callable[[], T]],
+              bounds: Sequence[Callable[[], None]],
+              repeats: int) -> tuple[dict[str, list[tuple[float, T]]], float]:
+    """Time ``calls`` interleaved, with the GEMM-bound passes interleaved too.
+
+    Each round runs every call once, in order (sklearn, skmlp), then every
+    bound pass once; the bound passes also run 3 times up front.
+
+    Returns
+    -------
+    runs : dict
+        ``{name: [(seconds, result), ...]}``, one entry per round.
+    bound : float
+        The best time of any bound pass, in any round.
+    """
+    bound_times = [timed(b)[0] for b in bounds for _ in range(3)]
+    runs: dict[str, list[tuple[float, T]]] = {name: [] for name in calls}
+    for _ in range(repeats):
+        for name, fn in calls.items():
+            runs[name].append(timed(fn))
+        bound_times += [timed(b)[0] for b in bounds]
+    return runs, min(bound_times)
+
+
+def _summary(seconds: list[float], flops: float, bound: float) -> dict[str, Any]:
+    """Median/min/max of ``seconds``, GFLOP/s and the multiple of ``bound``."""
+    median = float(np.median(seconds))
+    return {
+        "seconds": seconds,
+        "median_s": median,
+        "min_s": float(np.min(seconds)),
+        "max_s": float(np.max(seconds)),
+        "gflops": flops / median / 1e9,
+        "x_bound": median / bound,
+    }
+
+
+def run_workload(w: Workload, dtype: np.dtype, impls: dict[str, tuple[type, type]],
+                 repeats: int, quick: bool) -> list[dict[str, Any]]:
+    """Benchmark every implementation on one workload in one dtype.
+
+    Returns
+    -------
+    list of dict
+        One record per timed operation (``fit``, or ``predict_proba`` and
+        ``predict`` for the predict workload); see ``README.md``.
+    """
+    X, y = _dataset(w.key, w.quick_rows if quick else w.rows)
+    X = X.astype(dtype)
+    if w.task == "regression":
+        y = y.astype(dtype)
+    n_rows = X.shape[0]
+    epochs = w.quick_epochs if quick else w.epochs
+    n_classes = 0 if w.task == "regression" else len(np.unique(y))
+    units = [X.shape[1], *w.hidden, n_classes if n_classes > 2 else 1]
+    params = dict(hidden_layer_sizes=w.hidden, activation="relu", solver="adam",
+                  batch_size=w.batch_size, max_iter=epochs, tol=0.0,
+                  n_iter_no_change=epochs, shuffle=True, random_state=0)
+    pick = 1 if w.task == "regression" else 0
+
+    def make(name: str) -> Any:
+        return impls[name][pick](**params)
+
+    chunk = None
+    if w.task != "predict":
+        ops = {"fit": {name: (lambda name=name: make(name).fit(X, y))
+                       for name in impls}}
+        bounds = [gemm_pass(units, n_rows, w.batch_size, dtype, training=True)]
+    else:  # fit the A network, then time the forward pass on all rows
+        fitted = {name: make(name).fit(X, y) for name in impls}
+        ops = {method: {name: partial(getattr(est, method), X)
+                        for name, est in fitted.items()}
+               for method in ("predict_proba", "predict")}
+        bounds = [gemm_pass(units, n_rows, n_rows, dtype, training=False)]
+        chunk = _skmlp_predict_chunk(units[1:]) if "skmlp" in impls else None
+        if chunk is not None and chunk < n_rows:
+            # skmlp predicts in chunks: the bound is the better of both schedules.
+            bounds.append(gemm_pass(units, n_rows, chunk, dtype, training=False))
+    flops = bounds[0][1]
+
+    records = []
+    for op, calls in ops.items():
+        # Untimed pass first: peak memory, and a warm-up for the timed runs.
+        peaks = {name: peak_mib(fn) for name, fn in calls.items()}
+        runs, bound = benchmark(calls, [run for run, _ in bounds], repeats)
+        impl_rows = {}
+        for name, rs in runs.items():
+            last = rs[-1][1]
+            if op == "fit":
+                seconds = [s / est.n_iter_ for s, est in rs]
+                check = {"n_iter": int(last.n_iter_),
+                         "final_loss": float(last.loss_curve_[-1]),
+                         "loss_curve": [float(v) for v in last.loss_curve_]}
+            else:
+                seconds = [s for s, _ in rs]
+                score = log_loss if op == "predict_proba" else zero_one_loss
+                check = {"n_iter": None, "final_loss": float(score(y, last)),
+                         "loss_curve": None}
+            impl_rows[name] = {**_summary(seconds, flops, bound), **check,
+                               "peak_mib": peaks[name]}
+        record = {"workload": w.key, "title": w.title, "op": op,
+                  "dtype": np.dtype(dtype).name, "n_samples": n_rows,
+                  "layers": units, "batch_size": w.batch_size, "epochs": epochs,
+                  **_record(bound, flops, impl_rows)}
+        if op != "fit":
+            record["predict_chunk_rows"] = chunk
+        records.append(record)
+    return records
+
+
+def _record(bound: float, flops: float, impl_rows: dict[str, dict[str, Any]]
+            ) -> dict[str, Any]:
+    """The bound and per-implementation part of a record, with the ratio."""
+    ratio = curve_diff = None
+    if "skmlp" in impl_rows:
+        sk, ours = impl_rows["sklearn"], impl_rows["skmlp"]
+        ratio = ours["median_s"] / sk["median_s"]
+        if sk["loss_curve"] and len(sk["loss_curve"]) == len(ours["loss_curve"]):
+            curve_diff = float(np.max(np.abs(np.subtract(sk["loss_curve"],
+                                                         ours["loss_curve"]))))
+    return {"gemm_flops": flops, "gemm_bound_s": bound,
+            "gemm_bound_gflops": flops / bound / 1e9, "impls": impl_rows,
+            "ratio_skmlp_sklearn": ratio, "loss_curve_max_abs_diff": curve_diff}
+
+
+# ------------------------------------------------------------------ output
+def format_table(report: dict[str, Any]) -> str:
+    """The results as a fixed-width text table, with a header of metadata."""
+    meta = report["meta"]
+    lines = [
+        f"skmlp {meta['skmlp_version']} vs scikit-learn {meta['sklearn_version']}"
+        f" | numpy {meta['numpy_version']} | BLAS {meta['blas']}"
+        f" | threads {meta['threads']} | {meta['cpu']}",
+        f"mode: {'quick' if meta['quick'] else 'full'}, repeats {meta['repeats']};"
+        " seconds are per epoch for fits, per call for predict;"
+        " 'bound' = GEMMs only",
+    ]
+    load = meta["loadavg_1min"]
+    if None not in load:
+        # The end value includes this benchmark's own threads.
+        busy = " (BUSY MACHINE: timings are noisy)" if load[0] > 0.5 else ""
+        lines.append(f"1-min load average at start/end: {load[0]:.2f}/{load[1]:.2f}"
+                     + busy)
+    if meta["skmlp_error"]:
+        lines.append(f"skmlp NOT benchmarked ({meta['skmlp_error']})")
+    header = (f"{'workload':<26} {'dtype':<7} {'impl':<7} {'seconds':>8} "
+              f"{'[min – max]':<17} {'vs sk':>6} {'GFLOP/s':>7} {'x bound':>7} "
+              f"{'n_iter':>6} {'loss':>9} {'peak MiB':>8}")
+    lines += [header, "-" * len(header)]
+    for rec in report["results"]:
+        label = f"{rec['workload']} {rec['op']} {rec['n_samples']}x{rec['layers'][0]}"
+        lines.append(f"{label:<26} {rec['dtype']:<7} {'bound':<7} "
+                     f"{rec['gemm_bound_s']:>8.4f} {'':<17} {'':>6} "
+                     f"{rec['gemm_bound_gflops']:>7.1f} {1.0:>7.2f}")
+        for name, r in rec["impls"].items():
+            vs = (rec["ratio_skmlp_sklearn"] if name == "skmlp" else 1.0)
+            spread = f"[{r['min_s']:.4f} – {r['max_s']:.4f}]"
+            n_iter = "-" if r["n_iter"] is None else str(r["n_iter"])
+            lines.append(
+                f"{'':<26} {rec['dtype']:<7} {name:<7} {r['median_s']:>8.4f} "
+                f"{spread:<17} {vs:>6.2f} {r['gflops']:>7.1f} {r['x_bound']:>7.2f} "
+                f"{n_iter:>6} {r['final_loss']:>9.5f} {r['peak_mib']:>8.1f}")
+    lines.append("-" * len(header))
+    titles = {rec["workload"]: rec for rec in report["results"]}
+    for key, rec in titles.items():
+        lines.append(f"{key}: {rec['title']}, layers {rec['layers']}, batch "
+                     f"{rec['batch_size']}, {rec['epochs']} epoch(s)")
+    return "\n".join(lines)
+
+
+def _loadavg() -> float | None:
+    """The 1-minute load average of the machine, where the OS tells it."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def _cpu_name() -> str:
+    """The CPU model from ``/proc/cpuinfo``, or :func:`platform.processor`."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small data, 1 epoch, 2 repeats (well under a minute)")
+    parser.add_argument("--dtype", choices=["float32", "float64", "both"],
+                        default="both")
+    parser.add_argument("--workloads", default="A,B,C,D",
+                        help="comma-separated subset of A,B,C,D")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed repeats per implementation (default 5, quick 2)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                        help="BLAS threads for everything (default: all cores)")
+    parser.add_argument("--json", default=None, metavar="PATH",
+                        help="also write the results as JSON to PATH")
+    args = parser.parse_args(argv)
+    keys = [k.strip().upper() for k in args.workloads.split(",") if k.strip()]
+    unknown = sorted(set(keys) - set(WORKLOADS))
+    if unknown or not keys:
+        parser.error(f"unknown workloads {unknown}; choose from A,B,C,D")
+    args.workloads = keys
+    if args.repeats is None:
+        args.repeats = 2 if args.quick else 5
+    if args.repeats < 1 or args.threads < 1:
+        parser.error("--repeats and --threads must be >= 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark, print the table and return the report.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    dict
+        ``{"meta": {...}, "results": [record, ...]}``, as written by
+        ``--json``.
+    """
+    args = parse_args(argv)
+    impls, skmlp_error = _implementations()
+    dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
+    results: list[dict[str, Any]] = []
+    load_start = _loadavg()
+    with threadpool_limits(limits=args.threads, user_api="blas"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        threads = max((i["num_threads"] for i in blas), default=args.threads)
+        for key in args.workloads:
+            for dtype in dtypes:
+                results += run_workload(WORKLOADS[key], np.dtype(dtype), impls,
+                                        args.repeats, args.quick)
+    load_end = _loadavg()
+    skmlp_version = None
+    if "skmlp" in impls:
+        skmlp_version = sys.modules["skmlp"].__version__
+    meta = {
+        "skmlp_version": skmlp_version, "skmlp_error": skmlp_error,
+        "sklearn_version": sklearn.__version__, "numpy_version": np.__version__,
+        "python": platform.python_version(),
+        "blas": ", ".join(sorted({f"{i['internal_api']} {i.get('version')}"
+                                  for i in blas})) or "unknown",
+        "threads": threads, "cpu": _cpu_name(), "cpu_count": os.cpu_count(),
+        "loadavg_1min": [load_start, load_end],
+        "quick": args.quick, "repeats": args.repeats,
+        "workloads": args.workloads, "dtypes": dtypes,
+    }
+    report = {"meta": meta, "results": results}
+    print(format_table(report))
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1)
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Smoke tests for ``benchmarks/bench_mlp.py``: it runs and reports sane numbers.
+
+No timing is asserted: only that the tiniest configuration completes and
+that the table and the JSON carry the expected keys with finite, positive
+values.
+"""
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_mlp.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_mlp", BENCH_PATH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_mlp"] = module  # dataclasses need the module registered
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.modules.pop("bench_mlp", None)
+
+
+def _positive(value):
+    return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+def test_gemm_flops_skip_first_layer_backward(bench):
+    # layers 4 -> 3 -> 2, 10 rows in batches of 4, 4, 2.
+    run, flops = bench.gemm_pass([4, 3, 2], 10, 4, np.float64, training=True)
+    forward = 2 * 10 * (4 * 3 + 3 * 2)
+    # weight gradients cost as much as the forward pass; the error term is
+    # propagated through the second layer only.
+    assert flops == forward + forward + 2 * 10 * 3 * 2
+    assert run() is None
+    _, flops = bench.gemm_pass([4, 3, 2], 10, 10, np.float32, training=False)
+    assert flops == forward
+
+
+def test_rejects_unknown_workload(bench):
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--workloads", "A,Z"])
+
+
+def test_tiny_run_table_and_json(bench, tmp_path, capsys):
+    path = tmp_path / "results" / "bench.json"
+    report = bench.main(["--quick", "--workloads", "C", "--repeats", "1",
+                         "--dtype", "float64", "--json", str(path)])
+    table = capsys.readouterr().out
+    saved = json.loads(path.read_text())
+    assert saved == json.loads(json.dumps(report))
+
+    meta = saved["meta"]
+    assert meta["threads"] >= 1
+    assert meta["quick"] is True and meta["repeats"] == 1
+    expected = {"sklearn"} if meta["skmlp_error"] else {"sklearn", "skmlp"}
+
+    (record,) = saved["results"]
+    assert record["workload"] == "C" and record["op"] == "fit"
+    assert record["dtype"] == "float64"
+    assert record["layers"] == [64, 100, 10]
+    for key in ("gemm_flops", "gemm_bound_s", "gemm_bound_gflops"):
+        assert _positive(record[key]), key
+    assert set(record["impls"]) == expected
+    for name, row in record["impls"].items():
+        for key in ("median_s", "min_s", "max_s", "gflops", "x_bound",
+                    "final_loss", "peak_mib"):
+            assert _positive(row[key]), (name, key)
+        assert row["min_s"] <= row["median_s"] <= row["max_s"]
+        assert len(row["seconds"]) == 1
+        assert row["n_iter"] == record["epochs"] == len(row["loss_curve"])
+        assert all(map(math.isfinite, row["loss_curve"]))
+    if "skmlp" in expected:
+        assert _positive(record["ratio_skmlp_sklearn"])
+        assert math.isfinite(record["loss_curve_max_abs_diff"])
+    else:
+        assert record["ratio_skmlp_sklearn"] is None
+        assert record["loss_curve_max_abs_diff"] is None
+
+    for word in ("bound", "sklearn", "GFLOP/s", "x bound", "peak MiB", "C fit"):
+        assert word in table
+    if "skmlp" not in expected:
+        assert "skmlp NOT benchmarked" in table
