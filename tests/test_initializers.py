@@ -1,0 +1,152 @@
+"""Weight initialisers: scikit-learn parity, distribution scale, zero biases,
+dtypes and determinism.
+
+References: scikit-learn's ``BaseMultilayerPerceptron._init_coef`` (called on
+a real scikit-learn estimator) and the published Glorot / He formulas.
+"""
+
+import math
+from itertools import pairwise
+
+import numpy as np
+import pytest
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+from skmlp.activations import ACTIVATIONS
+from skmlp.initializers import (
+    INITIALIZERS,
+    GlorotNormal,
+    GlorotUniform,
+    HeNormal,
+    HeUniform,
+    SklearnGlorotUniform,
+)
+
+LAYER_UNITS = [6, 9, 4, 3]
+
+
+def _draw(initializer, fan_in, fan_out, activation="relu", seed=0,
+          dtype=np.float64, random_state=None):
+    rs = random_state if random_state is not None else np.random.RandomState(seed)
+    return initializer(fan_in, fan_out, activation=ACTIVATIONS[activation](),
+                       random_state=rs, dtype=dtype)
+
+
+def test_registry():
+    assert INITIALIZERS == {
+        "sklearn": SklearnGlorotUniform,
+        "glorot_uniform": GlorotUniform,
+        "glorot_normal": GlorotNormal,
+        "he_uniform": HeUniform,
+        "he_normal": HeNormal,
+    }
+
+
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("activation", ["relu", "logistic", "tanh", "identity"])
+def test_sklearn_rule_reproduces_sklearn_draws(activation, dtype, estimator):
+    reference = estimator(activation=activation)
+    reference._random_state = np.random.RandomState(42)
+    ours = SklearnGlorotUniform()
+    rs = np.random.RandomState(42)
+    for fan_in, fan_out in pairwise(LAYER_UNITS):
+        coef_ref, intercept_ref = reference._init_coef(fan_in, fan_out, dtype)
+        coef, intercept = _draw(ours, fan_in, fan_out, activation,
+                                random_state=rs, dtype=dtype)
+        assert coef.dtype == intercept.dtype == dtype
+        assert coef.shape == (fan_in, fan_out)
+        assert intercept.shape == (fan_out,)
+        np.testing.assert_array_equal(coef, coef_ref)
+        np.testing.assert_array_equal(intercept, intercept_ref)
+    # Both consumed the stream identically: the next draws agree too.
+    assert rs.uniform() == reference._random_state.uniform()
+
+
+@pytest.mark.parametrize("activation", ["relu", "logistic"])
+def test_sklearn_rule_bounds(activation):
+    fan_in, fan_out = 300, 500
+    factor = 2.0 if activation == "logistic" else 6.0
+    bound = math.sqrt(factor / (fan_in + fan_out))
+    coef, intercept = _draw(SklearnGlorotUniform(), fan_in, fan_out, activation)
+    for values in (coef, intercept):
+        assert np.abs(values).max() <= bound
+        assert np.abs(values).max() > 0.95 * bound
+    assert np.count_nonzero(intercept) == fan_out  # biases are drawn too
+
+
+# (class, "uniform"/"normal", scale for fan_in, fan_out): the bound for a
+# uniform distribution, the standard deviation for a normal one.
+SPECS = {
+    "glorot_uniform": (GlorotUniform, "uniform",
+                       lambda i, o: math.sqrt(6.0 / (i + o))),
+    "glorot_normal": (GlorotNormal, "normal",
+                      lambda i, o: math.sqrt(2.0 / (i + o))),
+    "he_uniform": (HeUniform, "uniform", lambda i, o: math.sqrt(6.0 / i)),
+    "he_normal": (HeNormal, "normal", lambda i, o: math.sqrt(2.0 / i)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_distribution_scale(name):
+    cls, kind, scale = SPECS[name]
+    fan_in, fan_out = 300, 700  # unequal, so fan_in/fan_out mix-ups show
+    coef, _ = _draw(cls(), fan_in, fan_out, seed=1)
+    n = coef.size
+    s = scale(fan_in, fan_out)
+    if kind == "uniform":
+        std = s / math.sqrt(3.0)
+        assert np.abs(coef).max() <= s
+        assert np.abs(coef).max() > 0.999 * s
+        within_one_std = 1 / math.sqrt(3.0)
+    else:
+        std = s
+        within_one_std = math.erf(1 / math.sqrt(2))  # ≈ 0.6827
+        assert np.abs(coef).max() > 3.5 * std  # not truncated at ±2σ
+    # Mean: within 5 standard errors of 0; std: within 1 % (≈ 6 SE).
+    assert abs(coef.mean()) < 5 * std / math.sqrt(n)
+    assert coef.std() == pytest.approx(std, rel=0.01)
+    # The shape of the distribution: uniform (57.7 %) vs normal (68.3 %).
+    assert np.mean(np.abs(coef) < std) == pytest.approx(within_one_std, abs=0.006)
+
+
+@pytest.mark.parametrize("activation", ["relu", "logistic", "gelu"])
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_zero_biases_and_activation_independent(name, activation):
+    cls = SPECS[name][0]
+    coef, intercept = _draw(cls(), 5, 7, activation, seed=3)
+    assert intercept.shape == (7,)
+    np.testing.assert_array_equal(intercept, 0.0)
+    # These rules do not depend on the activation (unlike "sklearn").
+    coef_relu, _ = _draw(cls(), 5, 7, "relu", seed=3)
+    np.testing.assert_array_equal(coef, coef_relu)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(INITIALIZERS))
+def test_dtype_shape_and_determinism(name, dtype):
+    init = INITIALIZERS[name]()
+    coef, intercept = _draw(init, 8, 5, seed=7, dtype=dtype)
+    assert coef.dtype == dtype and intercept.dtype == dtype
+    assert coef.shape == (8, 5) and intercept.shape == (5,)
+    assert np.isfinite(coef).all() and np.isfinite(intercept).all()
+
+    again_coef, again_intercept = _draw(init, 8, 5, seed=7, dtype=dtype)
+    np.testing.assert_array_equal(coef, again_coef)
+    np.testing.assert_array_equal(intercept, again_intercept)
+
+    other_coef, _ = _draw(init, 8, 5, seed=8, dtype=dtype)
+    assert not np.array_equal(coef, other_coef)
+
+    # float32 is the float64 draw, rounded: the stream does not depend on dtype.
+    coef64, intercept64 = _draw(init, 8, 5, seed=7, dtype=np.float64)
+    np.testing.assert_array_equal(coef, coef64.astype(dtype))
+    np.testing.assert_array_equal(intercept, intercept64.astype(dtype))
+
+
+@pytest.mark.parametrize("name", sorted(INITIALIZERS))
+def test_consecutive_layers_use_fresh_draws(name):
+    rs = np.random.RandomState(0)
+    first, _ = _draw(INITIALIZERS[name](), 4, 4, random_state=rs)
+    second, _ = _draw(INITIALIZERS[name](), 4, 4, random_state=rs)
+    assert not np.array_equal(first, second)
