@@ -16,7 +16,7 @@ import copy
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.optimize
@@ -24,7 +24,13 @@ from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -43,6 +49,27 @@ from .schedulers import SCHEDULERS, ConstantLR
 
 #: scikit-learn's learning-rate names that its Adam solver ignores.
 _SKLEARN_SGD_ONLY_SCHEDULES = frozenset({"invscaling", "adaptive"})
+
+
+class _Checkpoint(NamedTuple):
+    """A restore point of stochastic training, taken at the end of an epoch."""
+
+    state: TrainingState  # a deep copy
+    record: dict  # the bookkeeping's scalars, and the lengths of its lists
+    n_iter: int
+    samples_seen: int
+
+    @classmethod
+    def take(cls, state, record, n_iter, samples_seen) -> _Checkpoint:
+        # The record's lists only grow during a call: their lengths suffice.
+        summary = {name: len(value) if isinstance(value, list) else value
+                   for name, value in record.items()}
+        return cls(state.copy(), summary, n_iter, samples_seen)
+
+    def restore(self, record: dict) -> dict:
+        """The bookkeeping as it was at this checkpoint."""
+        return {name: record[name][:value] if isinstance(record[name], list)
+                else value for name, value in self.record.items()}
 
 
 class BaseMLP(BaseEstimator, ABC):
@@ -151,7 +178,7 @@ class BaseMLP(BaseEstimator, ABC):
 
     def _train(self, X, y, sample_weight, incremental, first_pass, classes) -> dict:
         """Validate, train on working copies, and return the new fitted state."""
-        hidden_layer_sizes = np.atleast_1d(self.hidden_layer_sizes).tolist()
+        hidden_layer_sizes = self._hidden_layer_sizes()
         if np.any(np.array(hidden_layer_sizes) <= 0):
             raise ValueError(
                 f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}."
@@ -206,6 +233,19 @@ class BaseMLP(BaseEstimator, ABC):
         fitted["coefs_"], fitted["intercepts_"] = coefs, intercepts
         return fitted
 
+    def _hidden_layer_sizes(self) -> list[int]:
+        """``hidden_layer_sizes`` as a list; its entries must be integers."""
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if np.iterable(sizes) else [sizes]
+        if not all(isinstance(size, Integral) and not isinstance(size, bool)
+                   for size in sizes):
+            raise InvalidParameterError(
+                f"The 'hidden_layer_sizes' parameter of {type(self).__name__} "
+                "must be an int or a sequence of ints (the number of units of "
+                f"each hidden layer). Got {self.hidden_layer_sizes!r} instead."
+            )
+        return [int(size) for size in sizes]
+
     def _check_architecture(self, network: Network) -> None:
         shapes = [c.shape for c in self.coefs_]
         if shapes != network.coef_shapes:
@@ -256,7 +296,11 @@ class BaseMLP(BaseEstimator, ABC):
         )
         samples_seen = 0 if first_pass else self.t_
         n_iter = 0
-        last_good = state.copy()  # restored on divergence or interruption
+        # Restore points for divergence and interruption: where this call
+        # started, and the last two completed epochs.
+        start = _Checkpoint.take(state, record, 0, samples_seen)
+        checkpoints = [start]
+        diverged_in = None  # the epoch whose loss or weights became non-finite
         try:
             for _ in range(self.max_iter):
                 record["learning_rate_curve_"].append(state.scheduler_state.learning_rate)
@@ -274,7 +318,8 @@ class BaseMLP(BaseEstimator, ABC):
                     metrics={"loss": epoch_loss, "validation_score": validation_score},
                 ))
                 stop, state = self._handle_plateau(record, scheduler, state)
-                last_good = state.copy()
+                checkpoints = [start, *checkpoints[1:][-1:], _Checkpoint.take(
+                    state, record, n_iter, samples_seen)]
                 if stop or incremental:
                     break
             else:
@@ -284,34 +329,58 @@ class BaseMLP(BaseEstimator, ABC):
                     ConvergenceWarning, stacklevel=4,
                 )
         except Diverged:
-            if n_iter == 0 and first_pass:
-                raise ValueError(
-                    "The loss or the weights became non-finite in the first epoch "
-                    "and nothing finite was learned. Scale the input data (e.g. "
-                    "StandardScaler), lower learning_rate_init, or clip the "
-                    "gradients."
-                ) from None
-            warnings.warn(
-                f"Training diverged (non-finite loss or weights) in epoch "
-                f"{n_iter + 1}; kept the weights of the last completed epoch. Lower "
-                "learning_rate_init or scale the input data.",
-                ConvergenceWarning, stacklevel=4,
-            )
-            state = last_good
+            diverged_in = n_iter + 1
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=4)
-            state = last_good
 
-        del record["learning_rate_curve_"][len(record["loss_curve_"]):]
+        chosen = self._last_finite_checkpoint(checkpoints, network, X)
+        if chosen is not checkpoints[-1] and diverged_in is None:
+            diverged_in = checkpoints[-1].n_iter  # its outputs are not finite
+        if diverged_in is not None:
+            if chosen is start and first_pass:
+                raise ValueError(
+                    f"Training diverged in epoch {diverged_in} (non-finite loss, "
+                    "weights or outputs) and nothing finite could be kept. Scale "
+                    "the input data (e.g. StandardScaler), lower "
+                    "learning_rate_init, or clip the gradients."
+                )
+            kept = (f"epoch {chosen.n_iter}" if chosen is not start
+                    else "the weights from before this call")
+            warnings.warn(
+                f"Training diverged (non-finite loss, weights or outputs) in epoch "
+                f"{diverged_in}; kept {kept}. Lower learning_rate_init or scale "
+                "the input data.",
+                ConvergenceWarning, stacklevel=4,
+            )
+        record, state = chosen.restore(record), chosen.state
         return {
             **record,
-            "_params": record["_best_params"] if self.early_stopping else state.params,
+            "_params": self._returned_params(record, state),
             "_optimizer_state": state.optimizer_state,
             "_scheduler_state": state.scheduler_state,
-            "n_iter_": n_iter,
-            "t_": samples_seen,
+            "n_iter_": chosen.n_iter,
+            "t_": chosen.samples_seen,
             "loss_": record["loss_curve_"][-1] if record["loss_curve_"] else np.nan,
         }
+
+    def _returned_params(self, record, state):
+        """The weights a stochastic call ends with (the best ones under early
+        stopping)."""
+        return record["_best_params"] if self.early_stopping else state.params
+
+    def _last_finite_checkpoint(self, checkpoints, network, X):
+        """The newest checkpoint whose network gives finite outputs on ``X``.
+
+        Finite weights can still overflow in the forward pass; an epoch whose
+        weights do is not kept. The starting point is trusted as it is.
+        """
+        for checkpoint in reversed(checkpoints[1:]):
+            params = self._returned_params(checkpoint.record, checkpoint.state)
+            with np.errstate(over="ignore", invalid="ignore"):
+                output = network.predict(*network.unpack(params), X)
+            if np.isfinite(output).all():
+                return checkpoint
+        return checkpoints[0]
 
     def _initial_training_state(self, optimizer, scheduler, params, incremental):
         """Continue the stored optimizer/schedule state, or start afresh.
@@ -325,7 +394,7 @@ class BaseMLP(BaseEstimator, ABC):
             stored, params
         ):
             return TrainingState(params, copy.deepcopy(stored),
-                                 self._scheduler_state)
+                                 copy.deepcopy(self._scheduler_state))
         return TrainingState(params, optimizer.init_state(params),
                              scheduler.init_state(self.learning_rate_init))
 
@@ -386,8 +455,15 @@ class BaseMLP(BaseEstimator, ABC):
         # As in scikit-learn: stratify single-output (binary) classification only.
         stratify = Y if is_classifier(self) and Y.shape[1] == 1 else None
         arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
-        split = train_test_split(*arrays, random_state=random_state,
-                                 test_size=self.validation_fraction, stratify=stratify)
+        try:
+            split = train_test_split(*arrays, random_state=random_state,
+                                     test_size=self.validation_fraction,
+                                     stratify=stratify)
+        except ValueError as error:
+            raise ValueError(
+                f"Cannot hold out validation_fraction={self.validation_fraction} "
+                f"of {X.shape[0]} samples for early_stopping: {error}"
+            ) from error
         X_train, X_val, Y_train, Y_val = split[:4]
         sw_train, sw_val = split[4:] if sample_weight is not None else (None, None)
         if X_val.shape[0] < 2:

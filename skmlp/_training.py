@@ -132,6 +132,8 @@ class EpochRunner:
             X_b, Y_b, sw_b = self.batches.take(
                 self.sample_order[batch] if self.shuffle else batch
             )
+            if sw_b is not None and not sw_b.any():
+                continue  # a batch that weighs nothing has no gradient: skip it
             batch_loss = self.network.loss_and_gradient(
                 params, X_b, Y_b, sw_b, loss=self.loss, alpha=self.alpha,
                 workspace=self.workspace, grads=self.grads, scratch=self.scratch,
