@@ -1,0 +1,127 @@
+"""Learning-rate schedulers: the size of each step.
+
+The learning rate used by every optimizer step is ``state.learning_rate`` of
+the scheduler's state, which starts at the estimator's
+``learning_rate_init``. Schedulers are specifications: the constructor stores
+hyperparameters, and the running values (current rate, counters, best metric)
+live in a :class:`SchedulerState` held on the fitted estimator, so
+``partial_fit`` continues a schedule exactly where it stopped.
+
+The estimator calls three hooks:
+
+- :meth:`Scheduler.on_batch_end` after every optimizer step,
+- :meth:`Scheduler.on_epoch_end` after every epoch, with the epoch's metrics,
+- :meth:`Scheduler.on_plateau` when the loss (or validation score) has not
+  improved by ``tol`` for ``n_iter_no_change`` epochs; it decides between
+  stopping and carrying on (with a new rate).
+
+Writing your own scheduler
+--------------------------
+Subclass :class:`ClosedFormScheduler` and implement
+:meth:`~ClosedFormScheduler.value` for a rate that is a formula of the epoch
+or step count, or subclass :class:`Scheduler` and override the hooks. A
+scheduler may keep its own :class:`~typing.NamedTuple` state as long as it
+has a ``learning_rate`` field (see :class:`WarmupState`). Define the class at
+module level so it pickles.
+
+Catalogue
+---------
+==================  =======================================  ====================
+name                class                                    rate
+==================  =======================================  ====================
+``"constant"``      :class:`ConstantLR`                      constant
+``"invscaling"``    :class:`InvScalingLR`                    power of samples seen
+``"adaptive"``      :class:`AdaptiveLR`                      / 5 on each plateau
+``"step"``          :class:`StepLR`                          x gamma every k epochs
+``"multistep"``     :class:`MultiStepLR`                     x gamma at milestones
+``"exponential"``   :class:`ExponentialLR`                   x gamma every epoch
+``"natural_exp"``   :class:`NaturalExpLR`                    exp(-decay_rate e)
+``"inverse_time"``  :class:`InverseTimeLR`                   1 / (1 + decay_rate e)
+``"polynomial"``    :class:`PolynomialLR`                    (1 - t / T) ** power
+``"cosine"``        :class:`CosineAnnealingWarmRestarts`     cosine, warm restarts
+``"cyclic"``        :class:`CyclicLR`                        triangular cycles
+``"one_cycle"``     :class:`OneCycleLR`                      the 1cycle policy
+``"warmup"``        :class:`WarmupLR`                        linear warm-up, then...
+``"plateau"``       :class:`ReduceLROnPlateau`               x factor on plateaus
+==================  =======================================  ====================
+
+Rates are relative to the estimator's ``learning_rate_init`` unless a
+parameter (``max_lr``, ``base_lr``, ``eta_min``, ``min_lr``) gives one
+outright. ``e`` counts completed epochs; ``t`` counts completed epochs or,
+with ``per_batch=True`` (polynomial, cosine, cyclic, one-cycle), completed
+optimizer steps.
+
+A named built-in receives the estimator's flat parameters that share a name
+with its own; only :class:`InvScalingLR`'s ``power_t`` does. The other
+schedules' hyperparameters carry names no estimator parameter uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar  # noqa: F401  (see the end of this module)
+
+from ._base import ClosedFormScheduler, Scheduler, SchedulerState
+from ._cyclical import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
+from ._decay import (
+    ExponentialLR,
+    InverseTimeLR,
+    MultiStepLR,
+    NaturalExpLR,
+    PolynomialLR,
+    StepLR,
+)
+from ._plateau import PlateauState, ReduceLROnPlateau
+from ._sklearn import AdaptiveLR, ConstantLR, InvScalingLR
+from ._warmup import WarmupLR, WarmupState
+
+__all__ = [
+    "SCHEDULERS",
+    "AdaptiveLR",
+    "ClosedFormScheduler",
+    "ConstantLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "ExponentialLR",
+    "InvScalingLR",
+    "InverseTimeLR",
+    "MultiStepLR",
+    "NaturalExpLR",
+    "OneCycleLR",
+    "PlateauState",
+    "PolynomialLR",
+    "ReduceLROnPlateau",
+    "Scheduler",
+    "SchedulerState",
+    "StepLR",
+    "WarmupLR",
+    "WarmupState",
+]
+
+
+#: Built-in schedules by name, for ``learning_rate=<name>``.
+SCHEDULERS: dict[str, type[Scheduler]] = {
+    "constant": ConstantLR,
+    "invscaling": InvScalingLR,
+    "adaptive": AdaptiveLR,
+    "step": StepLR,
+    "multistep": MultiStepLR,
+    "exponential": ExponentialLR,
+    "natural_exp": NaturalExpLR,
+    "inverse_time": InverseTimeLR,
+    "polynomial": PolynomialLR,
+    "cosine": CosineAnnealingWarmRestarts,
+    "cyclic": CyclicLR,
+    "one_cycle": OneCycleLR,
+    "warmup": WarmupLR,
+    "plateau": ReduceLROnPlateau,
+}
+
+# The classes are documented, pickled and doctested as members of this
+# package, as they were when it was a single module: pickles name the public
+# path (``skmlp.schedulers.StepLR``), whichever private module defines a class.
+# Their string annotations resolve here, hence the typing imports above.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type):
+        _obj.__module__ = __name__
+del _name, _obj
