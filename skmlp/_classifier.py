@@ -116,6 +116,12 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
                 )
+            known, y_classes = unique_labels(classes), unique_labels(y)
+            if len(np.setdiff1d(y_classes, known, assume_unique=True)):
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{known}. 'y' has {y_classes}."
+                )
             binarizer = LabelBinarizer().fit(
                 y if type_of_target(y).startswith("multilabel") else classes
             )
