@@ -271,7 +271,7 @@ class AMSGrad(Optimizer):
         return AMSGradState(t=t, m=m, v=v, v_max=v_max)
 
 
-class AdamW(Optimizer):
+class AdamW(Adam):
     r"""AdamW: Adam with decoupled weight decay.
 
     Parameters
@@ -335,15 +335,9 @@ class AdamW(Optimizer):
         weight_decay: float = 0.01,
         epsilon_mode: str = "sklearn",
     ):
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        super().__init__(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         epsilon_mode=epsilon_mode)
         self.weight_decay = weight_decay
-        self.epsilon_mode = epsilon_mode
-
-    def init_state(self, params: NDArray) -> AdamState:
-        """Start with zero moments at step 0."""
-        return AdamState(t=0, m=np.zeros_like(params), v=np.zeros_like(params))
 
     def step(
         self,
@@ -353,11 +347,9 @@ class AdamW(Optimizer):
         *,
         learning_rate: float,
     ) -> AdamState:
-        """Take one AdamW step in place."""
-        t, m, v = state.t + 1, state.m, state.v
-        scratch = self._scratch(params)
-        _update_moments(grads, m, v, self.beta_1, self.beta_2, scratch)
+        """Decay the parameters, then take one Adam step, in place."""
+        # Adam's moments depend on the gradients only, so decaying first is
+        # the same as decaying between the moment and parameter updates.
         if self.weight_decay:
             params *= 1 - learning_rate * self.weight_decay
-        _adam_update(params, m, v, t, learning_rate, self, grads, scratch)
-        return AdamState(t=t, m=m, v=v)
+        return super().step(params, grads, state, learning_rate=learning_rate)
