@@ -376,11 +376,13 @@ def format_table(report: dict[str, Any]) -> str:
         " 'bound' = GEMMs only",
     ]
     load = meta["loadavg_1min"]
+    shares = [r["other_cpu_share"] for r in report["results"]
+              if r.get("other_cpu_share") is not None]
     if None not in load:
         # The end value includes this benchmark's own threads.
-        busy = " (BUSY MACHINE: timings are noisy)" if load[0] > 0.5 else ""
+        busy = load[0] > 0.5 or max(shares, default=0.0) > 0.1
         lines.append(f"1-min load average at start/end: {load[0]:.2f}/{load[1]:.2f}"
-                     + busy)
+                     + (" (BUSY MACHINE: timings are noisy)" if busy else ""))
     if meta["skmlp_error"]:
         lines.append(f"skmlp NOT benchmarked ({meta['skmlp_error']})")
     header = (f"{'workload':<26} {'dtype':<7} {'impl':<7} {'seconds':>8} "
@@ -389,8 +391,10 @@ def format_table(report: dict[str, Any]) -> str:
     lines += [header, "-" * len(header)]
     for rec in report["results"]:
         label = f"{rec['workload']} {rec['op']} {rec['n_samples']}x{rec['layers'][0]}"
+        share = rec.get("other_cpu_share")
+        noise = "" if share is None else f"others' CPU {share:4.0%}"
         lines.append(f"{label:<26} {rec['dtype']:<7} {'bound':<7} "
-                     f"{rec['gemm_bound_s']:>8.4f} {'':<17} {'':>6} "
+                     f"{rec['gemm_bound_s']:>8.4f} {noise:<17} {'':>6} "
                      f"{rec['gemm_bound_gflops']:>7.1f} {1.0:>7.2f}")
         for name, r in rec["impls"].items():
             vs = (rec["ratio_skmlp_sklearn"] if name == "skmlp" else 1.0)
@@ -406,6 +410,41 @@ def format_table(report: dict[str, Any]) -> str:
         lines.append(f"{key}: {rec['title']}, layers {rec['layers']}, batch "
                      f"{rec['batch_size']}, {rec['epochs']} epoch(s)")
     return "\n".join(lines)
+
+
+class OtherCPU:
+    """Share of the machine's CPU time used by *other* processes meanwhile.
+
+    Reads the busy time of all CPUs from ``/proc/stat`` (Linux) and subtracts
+    this process's own CPU time: a non-negligible share means something else
+    competed for the cores, and the timings taken meanwhile are noisy.
+    """
+
+    def __enter__(self) -> OtherCPU:
+        self.share: float | None = None
+        self._start = self._snapshot()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        end = self._snapshot()
+        if self._start is None or end is None:
+            return
+        busy, total, own = (e - s for e, s in zip(end, self._start, strict=True))
+        if total > 0:
+            self.share = max(0.0, busy - own) / total
+
+    @staticmethod
+    def _snapshot() -> tuple[float, float, float] | None:
+        """(busy seconds, all seconds) of all CPUs, and this process's CPU seconds."""
+        try:
+            with open("/proc/stat") as f:
+                ticks = [int(v) for v in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        hz = os.sysconf("SC_CLK_TCK")
+        idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+        own = os.times()
+        return (sum(ticks) - idle) / hz, sum(ticks) / hz, own.user + own.system
 
 
 def _loadavg() -> float | None:
@@ -482,8 +521,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         threads = max((i["num_threads"] for i in blas), default=args.threads)
         for key in args.workloads:
             for dtype in dtypes:
-                results += run_workload(WORKLOADS[key], np.dtype(dtype), impls,
-                                        args.repeats, args.quick)
+                with OtherCPU() as others:
+                    records = run_workload(WORKLOADS[key], np.dtype(dtype), impls,
+                                           args.repeats, args.quick)
+                for record in records:
+                    record["other_cpu_share"] = others.share
+                results += records
     load_end = _loadavg()
     skmlp_version = None
     if "skmlp" in impls:

@@ -67,6 +67,8 @@ def test_tiny_run_table_and_json(bench, tmp_path, capsys):
     assert record["workload"] == "C" and record["op"] == "fit"
     assert record["dtype"] == "float64"
     assert record["layers"] == [64, 100, 10]
+    share = record["other_cpu_share"]  # None where /proc/stat is missing
+    assert share is None or 0 <= share <= 1
     for key in ("gemm_flops", "gemm_bound_s", "gemm_bound_gflops"):
         assert _positive(record[key]), key
     assert set(record["impls"]) == expected
