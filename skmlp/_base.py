@@ -13,6 +13,7 @@ fails, whatever the reason, leaves a fitted model exactly as it was.
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -20,6 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.optimize
+from sklearn import get_config
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -49,6 +51,23 @@ from .schedulers import SCHEDULERS, ConstantLR
 
 #: scikit-learn's learning-rate names that its Adam solver ignores.
 _SKLEARN_SGD_ONLY_SCHEDULES = frozenset({"invscaling", "adaptive"})
+
+
+def _validate_params_every_call(partial_fit):
+    """Validate the parameters on every call to ``partial_fit``.
+
+    scikit-learn's ``_fit_context`` skips validation in ``partial_fit`` once
+    the estimator is fitted, so parameters set since then (``set_params``)
+    would go unchecked. Goes outside ``_fit_context``, which turns validation
+    off for what it wraps.
+    """
+    @functools.wraps(partial_fit)
+    def wrapper(self, *args, **kwargs):
+        if not get_config()["skip_parameter_validation"]:
+            self._validate_params()
+        return partial_fit(self, *args, **kwargs)
+
+    return wrapper
 
 
 class _Checkpoint(NamedTuple):

@@ -11,7 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import validate_data
 
-from ._base import BaseMLP
+from ._base import BaseMLP, _validate_params_every_call
 from ._docs import fill_shared_docs
 
 __all__ = ["MLPClassifierBP"]
@@ -194,6 +194,7 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(_uses_stochastic_solver)
+    @_validate_params_every_call
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with a single epoch over the given data.

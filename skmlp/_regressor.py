@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import validate_data
 
-from ._base import BaseMLP
+from ._base import BaseMLP, _validate_params_every_call
 from ._classifier import _uses_stochastic_solver
 from ._docs import fill_shared_docs
 
@@ -137,6 +137,7 @@ class MLPRegressorBP(RegressorMixin, BaseMLP):
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(_uses_stochastic_solver)
+    @_validate_params_every_call
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with a single epoch over the given data.
