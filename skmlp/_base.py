@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.optimize
+import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
@@ -393,8 +394,15 @@ class BaseMLP(BaseEstimator, ABC):
         Finite weights can still overflow in the forward pass; an epoch whose
         weights do is not kept. The starting point is trusted as it is.
         """
+        input_bound = None
         for checkpoint in reversed(checkpoints[1:]):
             params = self._returned_params(checkpoint.record, checkpoint.state)
+            if input_bound is None:
+                data = X.data if sp.issparse(X) else X
+                input_bound = (max(float(data.max()), -float(data.min()))
+                               if data.size else 0.0)
+            if network.outputs_surely_finite(params, input_bound):
+                return checkpoint  # proven without a forward pass
             with np.errstate(over="ignore", invalid="ignore"):
                 output = network.predict(*network.unpack(params), X)
             if np.isfinite(output).all():

@@ -29,8 +29,22 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import DTypeLike, NDArray
 
-from .activations import ACTIVATIONS, Activation
+from .activations import (
+    ACTIVATIONS,
+    Activation,
+    Exp,
+    Identity,
+    Logistic,
+    ReLU,
+    Softmax,
+    Tanh,
+)
 from .losses import Loss
+
+# For outputs_surely_finite: activations with |σ(z)| ≤ |z|, and activations
+# bounded by 1 for any finite z.
+_NON_EXPANDING = (Identity, ReLU)
+_BOUNDED = (Logistic, Tanh, Softmax)
 
 # Rows per chunk when predicting: bounds memory to about this many values
 # per layer buffer (4 MiB in float32), whatever the number of samples.
@@ -253,6 +267,33 @@ class Network:
         )
         grads /= weight_sum
         return float(value)
+
+    def outputs_surely_finite(self, params: NDArray, input_bound: float) -> bool:
+        """A cheap, sufficient test that the outputs are finite.
+
+        Propagates a bound on the magnitudes, :math:`|z_j| \\le B \\sum_k
+        |W_{kj}| + |b_j|`, through the layers, for inputs whose entries lie in
+        ``[-input_bound, input_bound]``. Costs O(n_params), not a forward
+        pass. ``False`` means "not proven" (large weights, or an activation
+        it knows no bound for), not "non-finite".
+        """
+        limit = float(np.finfo(params.dtype).max) * 1e-3  # room for rounding
+        coefs, intercepts = self.unpack(params)
+        bound = float(input_bound)
+        for W, b, activation in zip(coefs, intercepts, self.activations):
+            column_sums = np.abs(W).sum(axis=0, dtype=np.float64)
+            bound = bound * float(column_sums.max()) + float(np.abs(b).max())
+            if not bound < limit:  # also catches nan
+                return False
+            if isinstance(activation, _BOUNDED):
+                bound = 1.0
+            elif isinstance(activation, Exp):
+                if not bound < np.log(limit):
+                    return False
+                bound = float(np.exp(bound))
+            elif type(activation) not in _NON_EXPANDING:
+                return False
+        return True
 
     def predict(self, coefs: Sequence[NDArray], intercepts: Sequence[NDArray],
                 X) -> NDArray:
