@@ -596,3 +596,28 @@ def test_cold_refit_discards_previous_state(models):
     est.fit(X[:20], Y_CLASSES[:20])
     fresh = MLPClassifierBP(**PARAMS).fit(X[:20], Y_CLASSES[:20])
     _assert_same_training_state(est, fresh)
+
+
+@pytest.mark.parametrize("hidden", ["identity", "relu", "tanh", "logistic"])
+@pytest.mark.parametrize("output", ["identity", "softmax", "logistic", "exp"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_output_bound_used_on_divergence_is_sound(hidden, output, dtype):
+    """The O(n_params) test that spares a forward pass after training only
+    says "finite" when a forward pass gives finite outputs."""
+    from skmlp._network import Network
+    from skmlp.activations import ACTIVATIONS
+
+    rng = np.random.RandomState(0)
+    network = Network([4, 6, 5, 3], ACTIVATIONS[hidden](), ACTIVATIONS[output]())
+    X_ = rng.standard_normal((50, 4)).astype(dtype)
+    verdicts = []
+    for exponent in range(-2, int(np.log10(np.finfo(dtype).max)) + 1, 2):
+        with np.errstate(over="ignore"):
+            params = (rng.standard_normal(network.n_params) * 10.0**exponent
+                      ).astype(dtype)
+        proven = network.outputs_surely_finite(params, np.abs(X_).max())
+        with np.errstate(all="ignore"):
+            finite = np.isfinite(network.predict(*network.unpack(params), X_)).all()
+        assert finite or not proven
+        verdicts.append(proven)
+    assert verdicts[0] and not verdicts[-1]  # it proves small, not huge, weights
