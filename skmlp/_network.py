@@ -268,6 +268,7 @@ class Network:
         grads /= weight_sum
         return float(value)
 
+    @np.errstate(over="ignore", invalid="ignore")  # overflow just means False
     def outputs_surely_finite(self, params: NDArray, input_bound: float) -> bool:
         """A cheap, sufficient test that the outputs are finite.
 

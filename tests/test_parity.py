@@ -42,6 +42,9 @@ from sklearn.preprocessing import StandardScaler
 
 from skmlp import MLPClassifierBP, MLPRegressorBP
 
+# Where warnings matter, fit_pair records and compares them itself.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 #: skmlp-only parameters, keyword-only, after scikit-learn's.
 SKMLP_ONLY_PARAMETERS = ["weight_init"]
 
