@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import time
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -23,7 +24,7 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 from sklearn import get_config
-from sklearn.base import BaseEstimator, is_classifier
+from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -45,6 +46,7 @@ from ._network import Network, Workspace
 from ._params import resolve
 from ._training import Diverged, EpochRunner, TrainingState
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from .callbacks import Callback
 from .initializers import INITIALIZERS
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
@@ -141,6 +143,9 @@ class BaseMLP(BaseEstimator, ABC):
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "weight_init": [StrOptions(set(INITIALIZERS)), callable],
+        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "clip_grad_value": [Interval(Real, 0, None, closed="neither"), None],
+        "callbacks": [list, tuple, None],
     }
 
     #: The flat scikit-learn parameters that feed named built-in components.
@@ -168,6 +173,10 @@ class BaseMLP(BaseEstimator, ABC):
         ``Y`` is 2-D; ``target_state`` holds the fitted attributes that
         describe the targets (``classes_`` ...), committed with the weights.
         """
+
+    def _weigh_classes(self, sample_weight, Y, target_state, *, incremental, dtype):
+        """Sample weights with per-class weights folded in (classifiers)."""
+        return sample_weight
 
     @abstractmethod
     def _output_spec(self, target_state: dict) -> tuple[str, str]:
@@ -211,6 +220,8 @@ class BaseMLP(BaseEstimator, ABC):
         )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sample_weight = self._weigh_classes(sample_weight, Y, target_state,
+                                            incremental=incremental, dtype=X.dtype)
         if not first_pass and self.coefs_[0].shape[0] != X.shape[1]:
             raise ValueError(
                 f"X has {X.shape[1]} features, but the network was fitted with "
@@ -286,6 +297,17 @@ class BaseMLP(BaseEstimator, ABC):
         flat = {name: getattr(self, name) for name in self._FLAT_COMPONENT_PARAMS}
         return resolve(self.solver, OPTIMIZERS, flat_params=flat)
 
+    def _resolve_callbacks(self) -> list:
+        """Fresh clones of the callbacks (the user's objects stay untouched)."""
+        callbacks = list(self.callbacks or [])
+        for callback in callbacks:
+            if not isinstance(callback, Callback):
+                raise TypeError(
+                    "The 'callbacks' parameter must be a list of "
+                    f"skmlp.callbacks.Callback instances. Got {callback!r}."
+                )
+        return [clone(callback, safe=False) for callback in callbacks]
+
     def _resolve_scheduler(self):
         # scikit-learn's Adam ignores the SGD-only schedule names; keep parity.
         if self.solver == "adam" and self.learning_rate in _SKLEARN_SGD_ONLY_SCHEDULES:
@@ -300,6 +322,7 @@ class BaseMLP(BaseEstimator, ABC):
         """Mini-batch training; returns the fitted state to commit."""
         optimizer = self._resolve_optimizer()
         scheduler = self._resolve_scheduler()
+        callbacks = self._resolve_callbacks()
         state = self._initial_training_state(optimizer, scheduler, params,
                                              incremental)
         record = self._initial_record(first_pass, params)
@@ -313,7 +336,11 @@ class BaseMLP(BaseEstimator, ABC):
             Y.astype(params.dtype, copy=False), sample_weight,
             batch_size=self._batch_size(X.shape[0]), alpha=self.alpha,
             shuffle=self.shuffle, random_state=random_state, dtype=params.dtype,
+            clip_grad_norm=self.clip_grad_norm, clip_grad_value=self.clip_grad_value,
+            callbacks=callbacks, estimator=self,
         )
+        for callback in callbacks:
+            callback.on_train_begin(self, X=X, y=Y)
         samples_seen = 0 if first_pass else self.t_
         n_iter = 0
         # Restore points for divergence and interruption: where this call
@@ -323,8 +350,13 @@ class BaseMLP(BaseEstimator, ABC):
         diverged_in = None  # the epoch whose loss or weights became non-finite
         try:
             for _ in range(self.max_iter):
-                record["learning_rate_curve_"].append(state.scheduler_state.learning_rate)
-                epoch_loss, state = runner.run_epoch(state, samples_seen=samples_seen)
+                learning_rate = state.scheduler_state.learning_rate
+                record["learning_rate_curve_"].append(learning_rate)
+                epoch = len(record["history_"]) + 1
+                started = time.perf_counter()
+                epoch_loss, state, grad_norms = runner.run_epoch(
+                    state, samples_seen=samples_seen, epoch=epoch
+                )
                 n_iter += 1
                 samples_seen += X.shape[0]
                 record["loss_curve_"].append(epoch_loss)
@@ -333,11 +365,23 @@ class BaseMLP(BaseEstimator, ABC):
                 validation_score = self._update_no_improvement(
                     record, state.params, network, X_val, y_val, sw_val, target_state
                 )
+                entry = {"epoch": epoch, "loss": epoch_loss,
+                         "validation_score": validation_score,
+                         "learning_rate": learning_rate,
+                         "time": time.perf_counter() - started,
+                         "grad_norms": grad_norms}
+                record["history_"].append(entry)
                 state = state._replace(scheduler_state=scheduler.on_epoch_end(
                     state.scheduler_state, samples_seen=samples_seen,
                     metrics={"loss": epoch_loss, "validation_score": validation_score},
                 ))
                 stop, state = self._handle_plateau(record, scheduler, state)
+                coefs, intercepts = network.unpack(state.params)
+                for callback in callbacks:
+                    stop |= bool(callback.on_epoch_end(
+                        self, epoch=epoch, record=entry, coefs=coefs,
+                        intercepts=intercepts,
+                    ))
                 checkpoints = [start, *checkpoints[1:][-1:], _Checkpoint.take(
                     state, record, n_iter, samples_seen)]
                 if stop or incremental:
@@ -373,9 +417,14 @@ class BaseMLP(BaseEstimator, ABC):
                 ConvergenceWarning, stacklevel=4,
             )
         record, state = chosen.restore(record), chosen.state
+        final_params = self._returned_params(record, state)
+        final_coefs, final_intercepts = network.unpack(final_params)
+        for callback in callbacks:
+            callback.on_train_end(self, coefs=final_coefs, intercepts=final_intercepts)
         return {
             **record,
-            "_params": self._returned_params(record, state),
+            "callbacks_": callbacks,
+            "_params": final_params,
             "_optimizer_state": state.optimizer_state,
             "_scheduler_state": state.scheduler_state,
             "n_iter_": chosen.n_iter,
@@ -428,7 +477,7 @@ class BaseMLP(BaseEstimator, ABC):
     def _initial_record(self, first_pass, params) -> dict:
         """The per-epoch bookkeeping: fresh, or a copy of the fitted one."""
         if not first_pass:
-            defaults = {"loss_curve_": [], "learning_rate_curve_": [],
+            defaults = {"loss_curve_": [], "learning_rate_curve_": [], "history_": [],
                         "_no_improvement_count": 0, "validation_scores_": None,
                         "best_validation_score_": None, "best_loss_": np.inf,
                         "_best_params": None}
@@ -441,7 +490,7 @@ class BaseMLP(BaseEstimator, ABC):
             if not self.early_stopping and record["best_loss_"] is None:
                 record["best_loss_"] = np.inf
             return record
-        record = {"loss_curve_": [], "learning_rate_curve_": [],
+        record = {"loss_curve_": [], "learning_rate_curve_": [], "history_": [],
                   "_no_improvement_count": 0}
         if self.early_stopping:
             record.update(validation_scores_=[], best_validation_score_=-np.inf,

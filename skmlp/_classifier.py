@@ -7,6 +7,8 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import column_or_1d
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import validate_data
@@ -42,6 +44,11 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
     Parameters
     ----------
     {common_parameters}
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``: a dict
+        ``{class_label: weight}``, or ``"balanced"`` for
+        ``n_samples / (n_classes * np.bincount(y))``. Single-output targets
+        only; ``partial_fit`` needs a dict. New in skmlp.
 
     Attributes
     ----------
@@ -68,6 +75,11 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
     >>> bool(clf.score(X, y) > 0.9)
     True
     """
+
+    _parameter_constraints: dict = {
+        **BaseMLP._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
 
     def __init__(
         self,
@@ -96,6 +108,10 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
         n_iter_no_change=10,
         max_fun=15000,
         weight_init="sklearn",
+        clip_grad_norm=None,
+        clip_grad_value=None,
+        callbacks=None,
+        class_weight=None,
     ):
         params = {k: v for k, v in locals().items() if k not in {"self", "__class__"}}
         super().__init__(**params)
@@ -155,6 +171,21 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
                 f"`y` has classes not in `self.classes_`. `self.classes_` has "
                 f"{self.classes_}. 'y' has {y_classes}."
             )
+
+    def _weigh_classes(self, sample_weight, Y, target_state, *, incremental, dtype):
+        if self.class_weight is None:
+            return sample_weight
+        binarizer = target_state["_label_binarizer"]
+        if binarizer.y_type_.startswith("multilabel"):
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit (one "
+                "chunk's class frequencies are not the data's); pass a dict."
+            )
+        labels = binarizer.inverse_transform(Y)
+        weights = compute_sample_weight(self.class_weight, labels).astype(dtype)
+        return weights if sample_weight is None else sample_weight * weights
 
     def _output_spec(self, target_state):
         if target_state["_label_binarizer"].y_type_ == "multiclass":

@@ -106,6 +106,22 @@ Scheduler, default="constant"
         logistic), so that training starts exactly where scikit-learn's does;
         Glorot (Xavier) and He rules draw weights and zero the biases.
         New in skmlp.
+
+    clip_grad_norm : float, default=None
+        If set, after backpropagation and before the optimizer step, rescale
+        the gradient of all parameters together when its L2 norm exceeds this
+        value (gradient clipping by global norm). New in skmlp.
+
+    clip_grad_value : float, default=None
+        If set, clip every gradient component to ``[-clip_grad_value,
+        clip_grad_value]`` (applied before ``clip_grad_norm``). New in skmlp.
+
+    callbacks : list of Callback, default=None
+        Hooks called during stochastic training (see
+        :mod:`skmlp.callbacks`): at train begin and end, after each epoch
+        (can stop training), after each mini-batch and when gradients are
+        computed. Each call works on clones, left as ``callbacks_``.
+        New in skmlp.
 """
 
 _COMMON_ATTRIBUTES = """\
@@ -119,6 +135,16 @@ _COMMON_ATTRIBUTES = """\
 
     loss_curve_ : list of float
         The loss at the end of each epoch (or L-BFGS iteration).
+
+    history_ : list of dict
+        One record per epoch (stochastic solvers): ``"epoch"``, ``"loss"``,
+        ``"validation_score"`` (``None`` without early stopping),
+        ``"learning_rate"``, ``"time"`` (seconds) and ``"grad_norms"`` (for
+        every layer, the L2 norm of ∂J/∂W⁽ˡ⁾ averaged over the epoch's
+        mini-batches). New in skmlp.
+
+    callbacks_ : list of Callback
+        The clones of ``callbacks`` used by the last call. New in skmlp.
 
     learning_rate_curve_ : list of float
         The learning rate at the start of each epoch (stochastic solvers).

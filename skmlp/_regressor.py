@@ -91,6 +91,9 @@ class MLPRegressorBP(RegressorMixin, BaseMLP):
         n_iter_no_change=10,
         max_fun=15000,
         weight_init="sklearn",
+        clip_grad_norm=None,
+        clip_grad_value=None,
+        callbacks=None,
     ):
         params = {k: v for k, v in locals().items() if k not in {"self", "__class__"}}
         super().__init__(**params)

@@ -9,6 +9,7 @@ optimizer, advance the schedule.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -83,11 +84,20 @@ class EpochRunner:
     random_state : numpy.random.RandomState
     dtype : dtype
         The dtype of the parameters.
+    clip_grad_norm, clip_grad_value : float or None
+        Gradient clipping thresholds (see :func:`clip_gradients`).
+    callbacks : sequence of Callback
+        Notified with ``on_grad_computed`` and ``on_batch_end``.
+    estimator : estimator
+        Passed to the callbacks.
     """
 
     def __init__(self, network: Network, loss: Loss, optimizer, scheduler, X, Y,
                  sample_weight, *, batch_size: int, alpha: float, shuffle: bool,
-                 random_state: np.random.RandomState, dtype):
+                 random_state: np.random.RandomState, dtype,
+                 clip_grad_norm: float | None = None,
+                 clip_grad_value: float | None = None,
+                 callbacks: Sequence = (), estimator=None):
         self.network, self.loss = network, loss
         self.optimizer, self.scheduler = optimizer, scheduler
         self.alpha, self.shuffle, self.random_state = alpha, shuffle, random_state
@@ -98,11 +108,14 @@ class EpochRunner:
         self.grads = np.empty(network.n_params, dtype=dtype)
         self.scratch = np.empty(network.n_params, dtype=dtype)
         self.sample_order = np.arange(self.n_samples)
+        self.clip_grad_norm, self.clip_grad_value = clip_grad_norm, clip_grad_value
+        self.callbacks, self.estimator = list(callbacks), estimator
+        self.coef_grads, self.intercept_grads = network.unpack(self.grads)
 
     # Overflow is caught below (Diverged) and reported once by the estimator.
     @np.errstate(over="ignore", invalid="ignore")
-    def run_epoch(self, state: TrainingState, *, samples_seen: int
-                  ) -> tuple[float, TrainingState]:
+    def run_epoch(self, state: TrainingState, *, samples_seen: int, epoch: int
+                  ) -> tuple[float, TrainingState, list[float]]:
         """One pass over the data; ``state.params`` is updated in place.
 
         Parameters
@@ -110,12 +123,17 @@ class EpochRunner:
         state : TrainingState
         samples_seen : int
             Samples trained on before this epoch (the estimator's ``t_``).
+        epoch : int
+            The epoch's number, for the callbacks.
 
         Returns
         -------
         epoch_loss : float
             Mean of the mini-batch losses, weighted by batch size.
         state : TrainingState
+        grad_norms : list of float
+            For every layer, the L2 norm of ∂J/∂W⁽ˡ⁾ (before clipping)
+            averaged over the epoch's mini-batches.
 
         Raises
         ------
@@ -128,7 +146,10 @@ class EpochRunner:
             self.sample_order = shuffle(self.sample_order,
                                         random_state=self.random_state)
         accumulated_loss = 0.0
-        for batch in gen_batches(self.n_samples, self.batch_size):
+        grad_norm_sums = np.zeros(len(self.coef_grads))
+        n_batches = 0
+        for batch_index, batch in enumerate(gen_batches(self.n_samples,
+                                                        self.batch_size)):
             X_b, Y_b, sw_b = self.batches.take(
                 self.sample_order[batch] if self.shuffle else batch
             )
@@ -141,6 +162,15 @@ class EpochRunner:
             if not np.isfinite(batch_loss):
                 raise Diverged
             accumulated_loss += batch_loss * X_b.shape[0]
+            n_batches += 1
+            grad_norm_sums += [np.sqrt(np.vdot(g, g)) for g in self.coef_grads]
+            for callback in self.callbacks:
+                callback.on_grad_computed(
+                    self.estimator, epoch=epoch, batch=batch_index,
+                    coef_grads=self.coef_grads, intercept_grads=self.intercept_grads,
+                )
+            clip_gradients(self.grads, max_norm=self.clip_grad_norm,
+                           max_value=self.clip_grad_value)
             opt_state = self.optimizer.step(
                 params, self.grads, opt_state,
                 learning_rate=sched_state.learning_rate,
@@ -148,7 +178,37 @@ class EpochRunner:
             sched_state = self.scheduler.on_batch_end(
                 sched_state, samples_seen=samples_seen + batch.stop
             )
+            for callback in self.callbacks:
+                callback.on_batch_end(self.estimator, epoch=epoch, batch=batch_index,
+                                      loss=batch_loss)
         if not np.isfinite(params).all():
             raise Diverged
+        grad_norms = (grad_norm_sums / max(n_batches, 1)).tolist()
         return (accumulated_loss / self.n_samples,
-                TrainingState(params, opt_state, sched_state))
+                TrainingState(params, opt_state, sched_state), grad_norms)
+
+
+def clip_gradients(grads: NDArray, *, max_norm: float | None,
+                   max_value: float | None) -> NDArray:
+    """Clip the flat gradient vector in place: by value, then by global norm.
+
+    Parameters
+    ----------
+    grads : ndarray of shape (n_params,)
+    max_norm : float or None
+        If the L2 norm of all gradients together exceeds it, rescale them to
+        that norm: :math:`g \\leftarrow g \\cdot \\min(1, c / \\lVert g \\rVert)`.
+    max_value : float or None
+        Clip every component to ``[-max_value, max_value]``.
+
+    Returns
+    -------
+    grads : ndarray
+    """
+    if max_value is not None:
+        np.clip(grads, -max_value, max_value, out=grads)
+    if max_norm is not None:
+        norm = np.sqrt(np.vdot(grads, grads))
+        if norm > max_norm:
+            grads *= max_norm / norm
+    return grads

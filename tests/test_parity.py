@@ -46,7 +46,9 @@ from skmlp import MLPClassifierBP, MLPRegressorBP
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 #: skmlp-only parameters, keyword-only, after scikit-learn's.
-SKMLP_ONLY_PARAMETERS = ["weight_init"]
+SKMLP_ONLY_PARAMETERS = ["weight_init", "clip_grad_norm", "clip_grad_value",
+                         "callbacks"]
+CLASSIFIER_ONLY_PARAMETERS = ["class_weight"]
 
 N = 60
 
@@ -167,10 +169,13 @@ def test_signature_matches_sklearn(ours, theirs):
     n = len(their_params)
     assert our_params[:n] == their_params  # names, order, kinds, defaults
     extra = our_params[n:]
-    assert [p.name for p in extra] == SKMLP_ONLY_PARAMETERS
+    expected = SKMLP_ONLY_PARAMETERS + (
+        CLASSIFIER_ONLY_PARAMETERS if ours is MLPClassifierBP else [])
+    assert [p.name for p in extra] == expected
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extra)
+    assert all(p.default in (None, "sklearn") for p in extra)  # off by default
     assert ours().get_params().keys() - theirs().get_params().keys() == set(
-        SKMLP_ONLY_PARAMETERS)
+        expected)
 
 
 # -- the solver x schedule x problem grid -----------------------------------

@@ -341,11 +341,11 @@ def _explode_at_epoch(monkeypatch, epoch, exception):
     original = skmlp._training.EpochRunner.run_epoch
     calls = {"n": 0}
 
-    def run_epoch(self, state, *, samples_seen):
+    def run_epoch(self, state, **kwargs):
         calls["n"] += 1
         if calls["n"] == epoch:
             raise exception
-        return original(self, state, samples_seen=samples_seen)
+        return original(self, state, **kwargs)
 
     monkeypatch.setattr(skmlp._training.EpochRunner, "run_epoch", run_epoch)
     return calls
