@@ -42,6 +42,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._diagnostics import gradient_warnings
 from ._network import Network, Workspace
 from ._params import resolve
 from ._training import Diverged, EpochRunner, TrainingState
@@ -346,6 +347,7 @@ class BaseMLP(BaseEstimator, ABC):
         # Restore points for divergence and interruption: where this call
         # started, and the last two completed epochs.
         start = _Checkpoint.take(state, record, 0, samples_seen)
+        start_history = list(record["history_"])
         checkpoints = [start]
         diverged_in = None  # the epoch whose loss or weights became non-finite
         try:
@@ -417,6 +419,8 @@ class BaseMLP(BaseEstimator, ABC):
                 ConvergenceWarning, stacklevel=4,
             )
         record, state = chosen.restore(record), chosen.state
+        for message in gradient_warnings(record["history_"][len(start_history):]):
+            warnings.warn(message, ConvergenceWarning, stacklevel=4)
         final_params = self._returned_params(record, state)
         final_coefs, final_intercepts = network.unpack(final_params)
         for callback in callbacks:
