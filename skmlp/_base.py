@@ -347,7 +347,7 @@ class BaseMLP(BaseEstimator, ABC):
         # Restore points for divergence and interruption: where this call
         # started, and the last two completed epochs.
         start = _Checkpoint.take(state, record, 0, samples_seen)
-        start_history = list(record["history_"])
+        epochs_before = len(record["history_"])
         checkpoints = [start]
         diverged_in = None  # the epoch whose loss or weights became non-finite
         try:
@@ -419,7 +419,7 @@ class BaseMLP(BaseEstimator, ABC):
                 ConvergenceWarning, stacklevel=4,
             )
         record, state = chosen.restore(record), chosen.state
-        for message in gradient_warnings(record["history_"][len(start_history):]):
+        for message in gradient_warnings(record["history_"][epochs_before:]):
             warnings.warn(message, ConvergenceWarning, stacklevel=4)
         final_params = self._returned_params(record, state)
         final_coefs, final_intercepts = network.unpack(final_params)
