@@ -43,7 +43,7 @@ from sklearn.utils.validation import (
 )
 
 from ._diagnostics import gradient_warnings
-from ._network import Network, Workspace
+from ._network import BatchNormParams, Network, Workspace
 from ._params import resolve
 from ._training import Diverged, EpochRunner, TrainingState
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
@@ -52,6 +52,10 @@ from .initializers import INITIALIZERS
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
 from .schedulers import SCHEDULERS, ConstantLR
+
+#: The fitted attributes of batch normalisation, in BatchNormParams order.
+_BATCH_NORM_ATTRIBUTES = ("batch_norm_scales_", "batch_norm_offsets_",
+                          "batch_norm_running_means_", "batch_norm_running_vars_")
 
 #: scikit-learn's learning-rate names that its Adam solver ignores.
 _SKLEARN_SGD_ONLY_SCHEDULES = frozenset({"invscaling", "adaptive"})
@@ -144,6 +148,8 @@ class BaseMLP(BaseEstimator, ABC):
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "weight_init": [StrOptions(set(INITIALIZERS)), callable],
+        "batch_norm": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "clip_grad_value": [Interval(Real, 0, None, closed="neither"), None],
         "callbacks": [list, tuple, None],
@@ -232,7 +238,13 @@ class BaseMLP(BaseEstimator, ABC):
         out_activation, loss_name = self._output_spec(target_state)
         layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
         hidden = resolve(self.activation, ACTIVATIONS)
-        network = Network(layer_units, hidden, ACTIVATIONS[out_activation]())
+        network = Network(layer_units, hidden, ACTIVATIONS[out_activation](),
+                          batch_norm=self.batch_norm, dropout=self.dropout)
+        if self.solver == "lbfgs" and (self.batch_norm or self.dropout):
+            raise ValueError(
+                "batch_norm=True and dropout > 0 need a stochastic solver (they "
+                "work on mini-batches); got solver='lbfgs'."
+            )
         fitted = {**target_state, "n_outputs_": Y.shape[1],
                   "n_layers_": len(layer_units), "out_activation_": out_activation,
                   "_hidden_activation": hidden}
@@ -245,10 +257,19 @@ class BaseMLP(BaseEstimator, ABC):
                 for fan_in, fan_out in network.coef_shapes
             ]
             params = network.pack(*zip(*layers), dtype=X.dtype)
+            norm_stats = network.init_norm_stats(X.dtype)
             progress = {"n_iter_": 0, "t_": 0}
         else:
             self._check_architecture(network)
-            params = network.pack(self.coefs_, self.intercepts_, dtype=X.dtype)
+            fitted_norm = self._fitted_batch_norm()
+            params = network.pack(
+                self.coefs_, self.intercepts_, dtype=X.dtype,
+                scales=fitted_norm and fitted_norm.scales,
+                offsets=fitted_norm and fitted_norm.offsets,
+            )
+            norm_stats = (network.init_norm_stats(X.dtype) if fitted_norm is None
+                          else np.concatenate([*fitted_norm.running_means,
+                                               *fitted_norm.running_vars]))
             progress = {"n_iter_": self.n_iter_, "t_": getattr(self, "t_", 0)}
         fitted.update(progress)
 
@@ -257,13 +278,24 @@ class BaseMLP(BaseEstimator, ABC):
                                             LOSSES[loss_name]()))
         else:
             fitted.update(self._train_stochastic(
-                network, params, X, Y, sample_weight, LOSSES[loss_name](),
-                random_state=random_state, target_state=target_state,
-                incremental=incremental, first_pass=first_pass,
+                network, params, norm_stats, X, Y, sample_weight,
+                LOSSES[loss_name](), random_state=random_state,
+                target_state=target_state, incremental=incremental,
+                first_pass=first_pass,
             ))
-        coefs, intercepts = network.unpack(fitted.pop("_params"))
-        fitted["coefs_"], fitted["intercepts_"] = coefs, intercepts
+        params = fitted.pop("_params")
+        norm_stats = fitted.pop("_norm_stats", norm_stats)
+        fitted["coefs_"], fitted["intercepts_"] = network.unpack(params)
+        batch_norm = network.unpack_batch_norm(params, norm_stats)
+        for name, value in zip(_BATCH_NORM_ATTRIBUTES,
+                               batch_norm or [None] * len(_BATCH_NORM_ATTRIBUTES)):
+            fitted[name] = value
         return fitted
+
+    def _fitted_batch_norm(self) -> BatchNormParams | None:
+        """The fitted batch-normalisation parameters and statistics, if any."""
+        values = [getattr(self, name, None) for name in _BATCH_NORM_ATTRIBUTES]
+        return None if values[0] is None else BatchNormParams(*values)
 
     def _hidden_layer_sizes(self) -> list[int]:
         """``hidden_layer_sizes`` as a list; its entries must be integers."""
@@ -280,6 +312,11 @@ class BaseMLP(BaseEstimator, ABC):
 
     def _check_architecture(self, network: Network) -> None:
         shapes = [c.shape for c in self.coefs_]
+        if network.batch_norm != (self._fitted_batch_norm() is not None):
+            raise ValueError(
+                f"batch_norm={self.batch_norm} differs from the fitted network's; "
+                "refit with warm_start=False."
+            )
         if shapes != network.coef_shapes:
             raise ValueError(
                 "The network's layer sizes changed since the last fit "
@@ -318,15 +355,16 @@ class BaseMLP(BaseEstimator, ABC):
 
     # -- stochastic solvers -------------------------------------------------
 
-    def _train_stochastic(self, network, params, X, Y, sample_weight, loss, *,
-                          random_state, target_state, incremental, first_pass):
+    def _train_stochastic(self, network, params, norm_stats, X, Y, sample_weight,
+                          loss, *, random_state, target_state, incremental,
+                          first_pass):
         """Mini-batch training; returns the fitted state to commit."""
         optimizer = self._resolve_optimizer()
         scheduler = self._resolve_scheduler()
         callbacks = self._resolve_callbacks()
         state = self._initial_training_state(optimizer, scheduler, params,
-                                             incremental)
-        record = self._initial_record(first_pass, params)
+                                             norm_stats, incremental)
+        record = self._initial_record(first_pass, state)
         X_val = y_val = sw_val = None
         if self.early_stopping:
             X, X_val, Y, y_val, sample_weight, sw_val = self._validation_split(
@@ -339,6 +377,8 @@ class BaseMLP(BaseEstimator, ABC):
             shuffle=self.shuffle, random_state=random_state, dtype=params.dtype,
             clip_grad_norm=self.clip_grad_norm, clip_grad_value=self.clip_grad_value,
             callbacks=callbacks, estimator=self,
+            dropout_rng=(np.random.default_rng(random_state.randint(2**31 - 1))
+                         if self.dropout else None),
         )
         for callback in callbacks:
             callback.on_train_begin(self, X=X, y=Y)
@@ -365,7 +405,7 @@ class BaseMLP(BaseEstimator, ABC):
                 if self.verbose:
                     print(f"Iteration {n_iter}, loss = {epoch_loss:.8f}")
                 validation_score = self._update_no_improvement(
-                    record, state.params, network, X_val, y_val, sw_val, target_state
+                    record, state, network, X_val, y_val, sw_val, target_state
                 )
                 entry = {"epoch": epoch, "loss": epoch_loss,
                          "validation_score": validation_score,
@@ -421,7 +461,7 @@ class BaseMLP(BaseEstimator, ABC):
         record, state = chosen.restore(record), chosen.state
         for message in gradient_warnings(record["history_"][epochs_before:]):
             warnings.warn(message, ConvergenceWarning, stacklevel=4)
-        final_params = self._returned_params(record, state)
+        final_params, final_norm_stats = self._returned_weights(record, state)
         final_coefs, final_intercepts = network.unpack(final_params)
         for callback in callbacks:
             callback.on_train_end(self, coefs=final_coefs, intercepts=final_intercepts)
@@ -429,6 +469,7 @@ class BaseMLP(BaseEstimator, ABC):
             **record,
             "callbacks_": callbacks,
             "_params": final_params,
+            "_norm_stats": final_norm_stats,
             "_optimizer_state": state.optimizer_state,
             "_scheduler_state": state.scheduler_state,
             "n_iter_": chosen.n_iter,
@@ -436,10 +477,12 @@ class BaseMLP(BaseEstimator, ABC):
             "loss_": record["loss_curve_"][-1] if record["loss_curve_"] else np.nan,
         }
 
-    def _returned_params(self, record, state):
-        """The weights a stochastic call ends with (the best ones under early
-        stopping)."""
-        return record["_best_params"] if self.early_stopping else state.params
+    def _returned_weights(self, record, state):
+        """The parameters and batch-norm statistics a stochastic call ends
+        with (the best ones under early stopping)."""
+        if self.early_stopping:
+            return record["_best_params"], record["_best_norm_stats"]
+        return state.params, state.norm_stats
 
     def _last_finite_checkpoint(self, checkpoints, network, X):
         """The newest checkpoint whose network gives finite outputs on ``X``.
@@ -449,7 +492,8 @@ class BaseMLP(BaseEstimator, ABC):
         """
         input_bound = None
         for checkpoint in reversed(checkpoints[1:]):
-            params = self._returned_params(checkpoint.record, checkpoint.state)
+            params, norm_stats = self._returned_weights(checkpoint.record,
+                                                        checkpoint.state)
             if input_bound is None:
                 data = X.data if sp.issparse(X) else X
                 input_bound = (max(float(data.max()), -float(data.min()))
@@ -457,12 +501,13 @@ class BaseMLP(BaseEstimator, ABC):
             if network.outputs_surely_finite(params, input_bound):
                 return checkpoint  # proven without a forward pass
             with np.errstate(over="ignore", invalid="ignore"):
-                output = network.predict(*network.unpack(params), X)
+                output = network.predict_params(params, X, norm_stats)
             if np.isfinite(output).all():
                 return checkpoint
         return checkpoints[0]
 
-    def _initial_training_state(self, optimizer, scheduler, params, incremental):
+    def _initial_training_state(self, optimizer, scheduler, params, norm_stats,
+                                incremental):
         """Continue the stored optimizer/schedule state, or start afresh.
 
         ``partial_fit`` continues (when the stored optimizer state fits the
@@ -474,23 +519,25 @@ class BaseMLP(BaseEstimator, ABC):
             stored, params
         ):
             return TrainingState(params, copy.deepcopy(stored),
-                                 copy.deepcopy(self._scheduler_state))
+                                 copy.deepcopy(self._scheduler_state), norm_stats)
         return TrainingState(params, optimizer.init_state(params),
-                             scheduler.init_state(self.learning_rate_init))
+                             scheduler.init_state(self.learning_rate_init),
+                             norm_stats)
 
-    def _initial_record(self, first_pass, params) -> dict:
+    def _initial_record(self, first_pass, state) -> dict:
         """The per-epoch bookkeeping: fresh, or a copy of the fitted one."""
         if not first_pass:
             defaults = {"loss_curve_": [], "learning_rate_curve_": [], "history_": [],
                         "_no_improvement_count": 0, "validation_scores_": None,
                         "best_validation_score_": None, "best_loss_": np.inf,
-                        "_best_params": None}
+                        "_best_params": None, "_best_norm_stats": None}
             record = {name: copy.copy(getattr(self, name, default))
                       for name, default in defaults.items()}
             # The previous call may have tracked the other quantity.
             if self.early_stopping and record["_best_params"] is None:
                 record.update(validation_scores_=[], best_validation_score_=-np.inf,
-                              _best_params=params.copy())
+                              _best_params=state.params.copy(),
+                              _best_norm_stats=state.norm_stats.copy())
             if not self.early_stopping and record["best_loss_"] is None:
                 record["best_loss_"] = np.inf
             return record
@@ -498,7 +545,8 @@ class BaseMLP(BaseEstimator, ABC):
                   "_no_improvement_count": 0}
         if self.early_stopping:
             record.update(validation_scores_=[], best_validation_score_=-np.inf,
-                          best_loss_=None, _best_params=params.copy())
+                          best_loss_=None, _best_params=state.params.copy(),
+                              _best_norm_stats=state.norm_stats.copy())
         else:
             record.update(validation_scores_=None, best_validation_score_=None,
                           best_loss_=np.inf)
@@ -553,7 +601,7 @@ class BaseMLP(BaseEstimator, ABC):
             )
         return X_train, X_val, Y_train, Y_val, sw_train, sw_val
 
-    def _update_no_improvement(self, record, params, network, X_val, y_val, sw_val,
+    def _update_no_improvement(self, record, state, network, X_val, y_val, sw_val,
                                target_state):
         """Track the best loss or validation score, as scikit-learn does."""
         if not self.early_stopping:
@@ -564,7 +612,7 @@ class BaseMLP(BaseEstimator, ABC):
                 record["_no_improvement_count"] = 0
             record["best_loss_"] = min(record["best_loss_"], last)
             return None
-        output = network.predict(*network.unpack(params), X_val)
+        output = network.predict_params(state.params, X_val, state.norm_stats)
         score = self._score_output(output, y_val, sw_val, target_state)
         record["validation_scores_"].append(score)
         if self.verbose:
@@ -575,7 +623,8 @@ class BaseMLP(BaseEstimator, ABC):
             record["_no_improvement_count"] = 0
         if score > record["best_validation_score_"]:
             record["best_validation_score_"] = score
-            record["_best_params"] = params.copy()
+            record["_best_params"] = state.params.copy()
+            record["_best_norm_stats"] = state.norm_stats.copy()
         return score
 
     # -- L-BFGS -------------------------------------------------------------
@@ -624,12 +673,15 @@ class BaseMLP(BaseEstimator, ABC):
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                               dtype=(np.float64, np.float32))
+        batch_norm = self._fitted_batch_norm()
         network = Network(
             [self.coefs_[0].shape[0], *(b.shape[0] for b in self.intercepts_)],
             self._hidden_activation,
             ACTIVATIONS[self.out_activation_](),
+            batch_norm=batch_norm is not None,
         )
-        return network.predict(self.coefs_, self.intercepts_, X)
+        return network.predict(self.coefs_, self.intercepts_, X,
+                               batch_norm=batch_norm)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

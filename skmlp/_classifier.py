@@ -108,6 +108,8 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
         n_iter_no_change=10,
         max_fun=15000,
         weight_init="sklearn",
+        batch_norm=False,
+        dropout=0.0,
         clip_grad_norm=None,
         clip_grad_value=None,
         callbacks=None,

@@ -107,6 +107,20 @@ Scheduler, default="constant"
         Glorot (Xavier) and He rules draw weights and zero the biases.
         New in skmlp.
 
+    batch_norm : bool, default=False
+        Normalise every hidden layer's pre-activations over the mini-batch,
+        then scale and shift them by learnable γ and β (updated by the same
+        optimizer): :math:`z \\leftarrow \\gamma (z - \\mu_B) /
+        \\sqrt{\\sigma_B^2 + 10^{-5}} + \\beta`. Running averages of the batch
+        statistics (momentum 0.1) replace them at predict time, so predictions
+        don't depend on the batch. Stochastic solvers only. New in skmlp.
+
+    dropout : float, default=0.0
+        Probability of zeroing each hidden unit during training (inverted
+        dropout: kept units are scaled by ``1 / (1 - dropout)``; nothing is
+        dropped at predict time). Masks are drawn reproducibly from
+        ``random_state``. Stochastic solvers only. New in skmlp.
+
     clip_grad_norm : float, default=None
         If set, after backpropagation and before the optimizer step, rescale
         the gradient of all parameters together when its L2 norm exceeds this
@@ -142,6 +156,12 @@ _COMMON_ATTRIBUTES = """\
         ``"learning_rate"``, ``"time"`` (seconds) and ``"grad_norms"`` (for
         every layer, the L2 norm of ∂J/∂W⁽ˡ⁾ averaged over the epoch's
         mini-batches). New in skmlp.
+
+    batch_norm_scales_, batch_norm_offsets_ : list of ndarray or None
+        γ and β of every hidden layer, with ``batch_norm=True`` (else None).
+
+    batch_norm_running_means_, batch_norm_running_vars_ : list of ndarray or None
+        The running averages used at predict time, with ``batch_norm=True``.
 
     callbacks_ : list of Callback
         The clones of ``callbacks`` used by the last call. New in skmlp.

@@ -91,6 +91,8 @@ class MLPRegressorBP(RegressorMixin, BaseMLP):
         n_iter_no_change=10,
         max_fun=15000,
         weight_init="sklearn",
+        batch_norm=False,
+        dropout=0.0,
         clip_grad_norm=None,
         clip_grad_value=None,
         callbacks=None,

@@ -30,6 +30,7 @@ class TrainingState(NamedTuple):
     params: NDArray
     optimizer_state: Any
     scheduler_state: Any
+    norm_stats: NDArray  # batch normalisation's running statistics (maybe empty)
 
     def copy(self) -> TrainingState:
         """A deep copy (arrays included)."""
@@ -90,6 +91,8 @@ class EpochRunner:
         Notified with ``on_grad_computed`` and ``on_batch_end``.
     estimator : estimator
         Passed to the callbacks.
+    dropout_rng : numpy.random.Generator or None
+        Draws the dropout masks.
     """
 
     def __init__(self, network: Network, loss: Loss, optimizer, scheduler, X, Y,
@@ -97,7 +100,8 @@ class EpochRunner:
                  random_state: np.random.RandomState, dtype,
                  clip_grad_norm: float | None = None,
                  clip_grad_value: float | None = None,
-                 callbacks: Sequence = (), estimator=None):
+                 callbacks: Sequence = (), estimator=None,
+                 dropout_rng: np.random.Generator | None = None):
         self.network, self.loss = network, loss
         self.optimizer, self.scheduler = optimizer, scheduler
         self.alpha, self.shuffle, self.random_state = alpha, shuffle, random_state
@@ -110,6 +114,7 @@ class EpochRunner:
         self.sample_order = np.arange(self.n_samples)
         self.clip_grad_norm, self.clip_grad_value = clip_grad_norm, clip_grad_value
         self.callbacks, self.estimator = list(callbacks), estimator
+        self.dropout_rng = dropout_rng
         self.coef_grads, self.intercept_grads = network.unpack(self.grads)
 
     # Overflow is caught below (Diverged) and reported once by the estimator.
@@ -140,7 +145,7 @@ class EpochRunner:
         Diverged
             When a mini-batch loss or, at the end, a weight is not finite.
         """
-        params, opt_state, sched_state = state
+        params, opt_state, sched_state, norm_stats = state
         if self.shuffle:
             # scikit-learn shuffles the indices, not the data, every epoch.
             self.sample_order = shuffle(self.sample_order,
@@ -158,6 +163,7 @@ class EpochRunner:
             batch_loss = self.network.loss_and_gradient(
                 params, X_b, Y_b, sw_b, loss=self.loss, alpha=self.alpha,
                 workspace=self.workspace, grads=self.grads, scratch=self.scratch,
+                norm_stats=norm_stats, rng=self.dropout_rng,
             )
             if not np.isfinite(batch_loss):
                 raise Diverged
@@ -185,7 +191,7 @@ class EpochRunner:
             raise Diverged
         grad_norms = (grad_norm_sums / max(n_batches, 1)).tolist()
         return (accumulated_loss / self.n_samples,
-                TrainingState(params, opt_state, sched_state), grad_norms)
+                TrainingState(params, opt_state, sched_state, norm_stats), grad_norms)
 
 
 def clip_gradients(grads: NDArray, *, max_norm: float | None,

@@ -46,8 +46,8 @@ from skmlp import MLPClassifierBP, MLPRegressorBP
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 #: skmlp-only parameters, keyword-only, after scikit-learn's.
-SKMLP_ONLY_PARAMETERS = ["weight_init", "clip_grad_norm", "clip_grad_value",
-                         "callbacks"]
+SKMLP_ONLY_PARAMETERS = ["weight_init", "batch_norm", "dropout", "clip_grad_norm",
+                         "clip_grad_value", "callbacks"]
 CLASSIFIER_ONLY_PARAMETERS = ["class_weight"]
 
 N = 60
@@ -173,7 +173,8 @@ def test_signature_matches_sklearn(ours, theirs):
         CLASSIFIER_ONLY_PARAMETERS if ours is MLPClassifierBP else [])
     assert [p.name for p in extra] == expected
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extra)
-    assert all(p.default in (None, "sklearn") for p in extra)  # off by default
+    # every addition is off by default
+    assert all(p.default in (None, "sklearn", False, 0.0) for p in extra)
     assert ours().get_params().keys() - theirs().get_params().keys() == set(
         expected)
 
