@@ -14,7 +14,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
 from sklearn.base import BaseEstimator, clone
-from sklearn.utils._param_validation import validate_parameter_constraints
+from sklearn.utils._param_validation import (
+    InvalidParameterError,
+    validate_parameter_constraints,
+)
 
 __all__ = ["ParamsMixin", "resolve"]
 
@@ -94,7 +97,18 @@ def resolve(
     -------
     component : object
         A new instance: the user's object is never mutated by training.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``spec`` is a class rather than an instance, or the component's
+        hyperparameters are invalid.
     """
+    if isinstance(spec, type):  # Adam for Adam(): would fail obscurely later
+        raise InvalidParameterError(
+            f"Got the class {spec.__name__} where a name or an instance is "
+            f"expected: pass {spec.__name__}() instead."
+        )
     if isinstance(spec, str):
         cls = registry[spec]
         accepted = set(cls._get_param_names())

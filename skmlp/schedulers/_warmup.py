@@ -11,7 +11,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from sklearn.utils._param_validation import HasMethods, Interval
 
-from ._base import Scheduler
+from ._base import Scheduler, _invalid
 from ._sklearn import ConstantLR
 
 
@@ -111,6 +111,10 @@ class WarmupLR(Scheduler):
     def _validate_params(self) -> None:
         """Check the constraints, and the wrapped schedule's own."""
         super()._validate_params()
+        if isinstance(self.scheduler, type):
+            raise _invalid("scheduler", self, "must be an instance, not the class "
+                           f"{self.scheduler.__name__}: pass "
+                           f"{self.scheduler.__name__}() instead.")
         if hasattr(self.scheduler, "_validate_params"):
             self.scheduler._validate_params()
 
