@@ -18,10 +18,9 @@ import time
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
-import scipy.optimize
 import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import BaseEstimator, clone, is_classifier
@@ -35,7 +34,6 @@ from sklearn.utils._param_validation import (
     Options,
     StrOptions,
 )
-from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -43,9 +41,10 @@ from sklearn.utils.validation import (
 )
 
 from ._diagnostics import gradient_warnings
-from ._network import BatchNormParams, Network, Workspace
+from ._lbfgs import train_lbfgs
+from ._network import BatchNormParams, Network
 from ._params import resolve
-from ._training import Diverged, EpochRunner, TrainingState
+from ._training import Checkpoint, Diverged, EpochRunner, TrainingState
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .callbacks import Callback
 from .initializers import INITIALIZERS
@@ -76,27 +75,6 @@ def _validate_params_every_call(partial_fit):
         return partial_fit(self, *args, **kwargs)
 
     return wrapper
-
-
-class _Checkpoint(NamedTuple):
-    """A restore point of stochastic training, taken at the end of an epoch."""
-
-    state: TrainingState  # a deep copy
-    record: dict  # the bookkeeping's scalars, and the lengths of its lists
-    n_iter: int
-    samples_seen: int
-
-    @classmethod
-    def take(cls, state, record, n_iter, samples_seen) -> _Checkpoint:
-        # The record's lists only grow during a call: their lengths suffice.
-        summary = {name: len(value) if isinstance(value, list) else value
-                   for name, value in record.items()}
-        return cls(state.copy(), summary, n_iter, samples_seen)
-
-    def restore(self, record: dict) -> dict:
-        """The bookkeeping as it was at this checkpoint."""
-        return {name: record[name][:value] if isinstance(record[name], list)
-                else value for name, value in self.record.items()}
 
 
 class BaseMLP(BaseEstimator, ABC):
@@ -274,8 +252,12 @@ class BaseMLP(BaseEstimator, ABC):
         fitted.update(progress)
 
         if self.solver == "lbfgs":
-            fitted.update(self._train_lbfgs(network, params, X, Y, sample_weight,
-                                            LOSSES[loss_name]()))
+            self._resolve_scheduler()  # unused, but validated as for the others
+            fitted.update(train_lbfgs(
+                network, params, X, Y, sample_weight, LOSSES[loss_name](),
+                alpha=self.alpha, max_iter=self.max_iter, max_fun=self.max_fun,
+                tol=self.tol, verbose=self.verbose,
+            ))
         else:
             fitted.update(self._train_stochastic(
                 network, params, norm_stats, X, Y, sample_weight,
@@ -386,7 +368,7 @@ class BaseMLP(BaseEstimator, ABC):
         n_iter = 0
         # Restore points for divergence and interruption: where this call
         # started, and the last two completed epochs.
-        start = _Checkpoint.take(state, record, 0, samples_seen)
+        start = Checkpoint.take(state, record, 0, samples_seen)
         epochs_before = len(record["history_"])
         checkpoints = [start]
         diverged_in = None  # the epoch whose loss or weights became non-finite
@@ -424,7 +406,7 @@ class BaseMLP(BaseEstimator, ABC):
                         self, epoch=epoch, record=entry, coefs=coefs,
                         intercepts=intercepts,
                     ))
-                checkpoints = [start, *checkpoints[1:][-1:], _Checkpoint.take(
+                checkpoints = [start, *checkpoints[1:][-1:], Checkpoint.take(
                     state, record, n_iter, samples_seen)]
                 if stop or incremental:
                     break
@@ -626,44 +608,6 @@ class BaseMLP(BaseEstimator, ABC):
             record["_best_params"] = state.params.copy()
             record["_best_norm_stats"] = state.norm_stats.copy()
         return score
-
-    # -- L-BFGS -------------------------------------------------------------
-
-    def _train_lbfgs(self, network, params, X, Y, sample_weight, loss):
-        """Full-batch L-BFGS-B over the flat parameter vector (scipy)."""
-        Y = Y.astype(params.dtype, copy=False)
-        workspace = Workspace(network, X.shape[0], params.dtype, training=True)
-        grads, scratch = np.empty_like(params), np.empty_like(params)
-        loss_curve = []
-
-        def loss_and_grad(x):
-            np.copyto(params, x, casting="same_kind")
-            value = network.loss_and_gradient(
-                params, X, Y, sample_weight, loss=loss, alpha=self.alpha,
-                workspace=workspace, grads=grads, scratch=scratch,
-            )
-            return value, grads.astype(np.float64)
-
-        def record(intermediate_result):
-            loss_curve.append(float(intermediate_result.fun))
-            if self.verbose:
-                print(f"Iteration {len(loss_curve)}, loss = {loss_curve[-1]:.8f}")
-
-        result = scipy.optimize.minimize(
-            loss_and_grad, params.astype(np.float64), method="L-BFGS-B", jac=True,
-            callback=record,
-            options={"maxfun": self.max_fun, "maxiter": self.max_iter,
-                     "gtol": self.tol},
-        )
-        n_iter = _check_optimize_result("lbfgs", result, self.max_iter)
-        final = result.x.astype(params.dtype)
-        if not np.isfinite(final).all():
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed."
-            )
-        return {"_params": final, "n_iter_": n_iter, "loss_": float(result.fun),
-                "loss_curve_": loss_curve}
 
     # -- prediction ---------------------------------------------------------
 

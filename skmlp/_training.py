@@ -37,6 +37,27 @@ class TrainingState(NamedTuple):
         return copy.deepcopy(self)
 
 
+class Checkpoint(NamedTuple):
+    """A restore point of stochastic training, taken at the end of an epoch."""
+
+    state: TrainingState  # a deep copy
+    record: dict  # the bookkeeping's scalars, and the lengths of its lists
+    n_iter: int
+    samples_seen: int
+
+    @classmethod
+    def take(cls, state, record, n_iter, samples_seen) -> Checkpoint:
+        # The record's lists only grow during a call: their lengths suffice.
+        summary = {name: len(value) if isinstance(value, list) else value
+                   for name, value in record.items()}
+        return cls(state.copy(), summary, n_iter, samples_seen)
+
+    def restore(self, record: dict) -> dict:
+        """The bookkeeping as it was at this checkpoint."""
+        return {name: record[name][:value] if isinstance(record[name], list)
+                else value for name, value in self.record.items()}
+
+
 class _BatchSampler:
     """Gathers mini-batches into preallocated buffers."""
 
