@@ -19,18 +19,39 @@ During training the estimator's fitted attributes are those from before the
 call: the new weights are passed to the hooks as arrays (``coefs``,
 ``intercepts``) and assigned to the estimator only when the call ends.
 Callbacks apply to the stochastic solvers (not ``solver="lbfgs"``).
+
+Built-in callbacks
+------------------
+:class:`EarlyStopping`
+    Stop when a metric of ``history_`` stops improving; restore the weights
+    of the best epoch.
+:class:`BestWeights`
+    Keep copies of the best weights by a metric (and, optionally, every k
+    epochs) without changing training.
+:class:`ProgressBar`
+    A tqdm progress bar over the epochs (optional extra ``skmlp[progress]``).
+
+Like every component, callbacks are specifications: hyperparameters in
+``__init__`` (``get_params``/``set_params``, ``clone``, ``pickle``), state only
+in attributes ending in ``_``, set during training.
 """
 
 from __future__ import annotations
 
+import importlib
+import math
+import sys
+import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 from numpy.typing import NDArray
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._params import ParamsMixin
 
-__all__ = ["Callback"]
+__all__ = ["BestWeights", "Callback", "EarlyStopping", "ProgressBar"]
 
 
 class Callback(ParamsMixin):
@@ -115,3 +136,379 @@ class Callback(ParamsMixin):
             The final weights; this hook may overwrite them in place (for
             instance to restore the best weights seen).
         """
+
+
+def _copy_weights(arrays: Sequence[NDArray]) -> list[NDArray]:
+    return [array.copy() for array in arrays]
+
+
+class _MonitorMixin:
+    """Tracks the best value of one metric of the ``history_`` records.
+
+    Needs the hyperparameters ``monitor``, ``mode`` and ``min_delta``.
+    """
+
+    def _maximize(self) -> bool:
+        if self.mode != "auto":
+            return self.mode == "max"
+        name = self.monitor.lower()
+        return name.endswith("score") or name.endswith("accuracy")
+
+    def _reset_best(self) -> None:
+        self.best_value_ = -math.inf if self._maximize() else math.inf
+        self.best_epoch_ = None
+
+    def _monitored(self, record: Mapping[str, Any], epoch: int) -> float:
+        if self.monitor not in record:
+            raise ValueError(
+                f"{type(self).__name__}(monitor={self.monitor!r}): the history "
+                f"record of epoch {epoch} has no {self.monitor!r}; it has "
+                f"{sorted(record)}."
+            )
+        value = record[self.monitor]
+        if value is None:
+            hint = (" Set early_stopping=True on the estimator to record it."
+                    if self.monitor == "validation_score" else "")
+            raise ValueError(
+                f"{type(self).__name__}(monitor={self.monitor!r}): "
+                f"{self.monitor!r} was not recorded in epoch {epoch}." + hint
+            )
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{type(self).__name__}(monitor={self.monitor!r}) needs a "
+                f"number; the record of epoch {epoch} holds {value!r}."
+            ) from None
+
+    def _update_best(self, value: float, epoch: int) -> bool:
+        """Record ``value`` if it beats the best by more than ``min_delta``."""
+        if self._maximize():
+            improved = value > self.best_value_ + self.min_delta
+        else:
+            improved = value < self.best_value_ - self.min_delta
+        if improved:  # never true for nan
+            self.best_value_, self.best_epoch_ = value, epoch
+        return improved
+
+
+_MONITOR_CONSTRAINTS = {
+    "monitor": [str],
+    "mode": [StrOptions({"auto", "min", "max"})],
+    "min_delta": [Interval(Real, 0, None, closed="left")],
+}
+
+
+class EarlyStopping(_MonitorMixin, Callback):
+    """Stop training when a metric stops improving; restore the best weights.
+
+    After every epoch the callback reads ``monitor`` from the epoch's
+    ``history_`` record. An epoch improves on the best value so far when it
+    beats it by more than ``min_delta``; training stops after ``patience``
+    epochs in a row without improvement. With ``restore_best_weights`` the
+    weights of the best epoch are copied when it happens and written back
+    when training ends, so the fitted model is the best one seen.
+
+    This complements the estimator's own ``early_stopping``/``tol``/
+    ``n_iter_no_change`` rule (scikit-learn's), which stays in force: set
+    ``n_iter_no_change=np.inf`` to leave the decision to this callback.
+
+    Parameters
+    ----------
+    monitor : str, default="loss"
+        The key of the ``history_`` record to watch: ``"loss"`` (training
+        loss), ``"validation_score"`` (needs ``early_stopping=True`` on the
+        estimator), or any other numeric entry.
+    mode : {"auto", "min", "max"}, default="auto"
+        Whether lower or higher is better. ``"auto"`` maximises metrics whose
+        name ends in ``"score"`` or ``"accuracy"`` and minimises the others.
+    patience : int, default=10
+        Epochs without improvement after which training stops (as
+        scikit-learn's ``n_iter_no_change``), ``>= 1``.
+    min_delta : float, default=0.0
+        The least change that counts as an improvement, ``>= 0``.
+    restore_best_weights : bool, default=True
+        Write the weights of the best epoch back when training ends (whether
+        or not this callback stopped it). Only the weights and biases
+        (``coefs_``, ``intercepts_``) are passed to callbacks: with
+        ``batch_norm=True`` nothing is restored, with a warning.
+
+    Attributes
+    ----------
+    best_value_ : float
+        The best value of the metric seen (±inf before any).
+    best_epoch_ : int or None
+        The epoch (1-based, counting earlier calls, as in ``history_``) that
+        reached ``best_value_``.
+    stopped_epoch_ : int or None
+        The epoch after which this callback stopped training; ``None`` if it
+        did not.
+    wait_ : int
+        Epochs since the last improvement.
+    restored_ : bool
+        Whether the weights of ``best_epoch_`` were written back (``False``
+        when the last epoch was the best one: nothing to restore).
+
+    Notes
+    -----
+    Every ``fit``/``partial_fit`` call works on a fresh clone, so the
+    patience count does not carry over between ``partial_fit`` calls (one
+    epoch each): use it with ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skmlp import MLPClassifierBP
+    >>> from skmlp.callbacks import EarlyStopping
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = MLPClassifierBP(early_stopping=True, n_iter_no_change=np.inf,
+    ...                       max_iter=200, random_state=0,
+    ...     callbacks=[EarlyStopping(monitor="validation_score", patience=5)])
+    >>> clf = clf.fit(X / 16, y)
+    >>> stopper = clf.callbacks_[0]
+    >>> stopper.stopped_epoch_ == clf.n_iter_ == stopper.best_epoch_ + 5
+    True
+    >>> bool(clf.history_[stopper.best_epoch_ - 1]["validation_score"]
+    ...      == stopper.best_value_ == max(clf.validation_scores_))
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **_MONITOR_CONSTRAINTS,
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "restore_best_weights": ["boolean"],
+    }
+
+    def __init__(self, monitor: str = "loss", *, mode: str = "auto",
+                 patience: int = 10, min_delta: float = 0.0,
+                 restore_best_weights: bool = True):
+        self.monitor = monitor
+        self.mode = mode
+        self.patience = patience
+        self.min_delta = min_delta
+        self.restore_best_weights = restore_best_weights
+
+    def on_train_begin(self, estimator, *, X, y) -> None:
+        """Validate the hyperparameters and reset the state."""
+        self._validate_params()
+        self._reset_best()
+        self.stopped_epoch_ = None
+        self.wait_ = 0
+        self.restored_ = False
+        self.best_coefs_ = self.best_intercepts_ = None
+        self._restorable_ = self.restore_best_weights
+        if self.restore_best_weights and getattr(estimator, "batch_norm", False):
+            warnings.warn(
+                "EarlyStopping(restore_best_weights=True) cannot restore the "
+                "batch-normalisation parameters (callbacks only see coefs and "
+                "intercepts); the final weights are kept.",
+                UserWarning, stacklevel=2,
+            )
+            self._restorable_ = False
+
+    def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts) -> bool:
+        """Track the metric; return ``True`` after ``patience`` bad epochs."""
+        value = self._monitored(record, epoch)
+        if self._update_best(value, epoch):
+            self.wait_ = 0
+            if self._restorable_:
+                self.best_coefs_ = _copy_weights(coefs)
+                self.best_intercepts_ = _copy_weights(intercepts)
+            return False
+        self.wait_ += 1
+        if self.wait_ >= self.patience:
+            self.stopped_epoch_ = epoch
+            return True
+        return False
+
+    def on_train_end(self, estimator, *, coefs, intercepts) -> None:
+        """Write the best epoch's weights into ``coefs``/``intercepts``."""
+        if self.best_coefs_ is not None and self.wait_ > 0:
+            for target, best in zip([*coefs, *intercepts],
+                                    [*self.best_coefs_, *self.best_intercepts_]):
+                target[...] = best
+            self.restored_ = True
+        # The estimator holds the restored weights now; drop the copies.
+        self.best_coefs_ = self.best_intercepts_ = None
+
+
+class BestWeights(_MonitorMixin, Callback):
+    """Keep a copy of the best weights seen, and optionally checkpoints.
+
+    Training is not affected: the estimator ends with its last weights, and
+    this callback (``estimator.callbacks_[i]``) holds the weights of the
+    epoch with the best ``monitor`` value, plus, with ``save_every=k``, the
+    weights after every k-th epoch.
+
+    Parameters
+    ----------
+    monitor : str, default="loss"
+        The key of the ``history_`` record that decides "best" (see
+        :class:`EarlyStopping`).
+    mode : {"auto", "min", "max"}, default="auto"
+        Whether lower or higher is better; ``"auto"`` maximises names ending
+        in ``"score"`` or ``"accuracy"``.
+    min_delta : float, default=0.0
+        The least change that counts as an improvement, ``>= 0``.
+    save_every : int or None, default=None
+        Also keep the weights after every epoch whose number is a multiple of
+        it (epochs numbered as in ``history_``).
+
+    Attributes
+    ----------
+    best_coefs_, best_intercepts_ : list of ndarray or None
+        Copies of the weights and biases at ``best_epoch_``.
+    best_epoch_ : int or None
+        The epoch with the best value.
+    best_value_ : float
+        The best value of the metric.
+    checkpoints_ : dict of int to tuple of (list of ndarray, list of ndarray)
+        ``{epoch: (coefs, intercepts)}`` every ``save_every`` epochs (empty
+        without ``save_every``).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skmlp import MLPClassifierBP
+    >>> from skmlp.callbacks import BestWeights
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = MLPClassifierBP(solver="sgd", learning_rate_init=0.5, max_iter=20,
+    ...                       random_state=0, callbacks=[BestWeights(save_every=5)])
+    >>> clf = clf.fit(X / 16, y)
+    >>> keeper = clf.callbacks_[0]
+    >>> sorted(keeper.checkpoints_)
+    [5, 10, 15, 20]
+    >>> keeper.best_value_ == min(clf.loss_curve_)
+    True
+
+    To predict with the best weights, assign them to the fitted model:
+
+    >>> clf.coefs_, clf.intercepts_ = keeper.best_coefs_, keeper.best_intercepts_
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **_MONITOR_CONSTRAINTS,
+        "save_every": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(self, monitor: str = "loss", *, mode: str = "auto",
+                 min_delta: float = 0.0, save_every: int | None = None):
+        self.monitor = monitor
+        self.mode = mode
+        self.min_delta = min_delta
+        self.save_every = save_every
+
+    def on_train_begin(self, estimator, *, X, y) -> None:
+        """Validate the hyperparameters and reset the state."""
+        self._validate_params()
+        self._reset_best()
+        self.best_coefs_ = self.best_intercepts_ = None
+        self.checkpoints_ = {}
+
+    def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts) -> None:
+        """Copy the weights when they are the best so far or due a checkpoint."""
+        if self._update_best(self._monitored(record, epoch), epoch):
+            self.best_coefs_ = _copy_weights(coefs)
+            self.best_intercepts_ = _copy_weights(intercepts)
+        if self.save_every is not None and epoch % self.save_every == 0:
+            self.checkpoints_[epoch] = (_copy_weights(coefs),
+                                        _copy_weights(intercepts))
+
+
+class ProgressBar(Callback):
+    """A progress bar over the epochs, with the loss (needs tqdm).
+
+    Shows one bar per ``fit`` call (``max_iter`` epochs; it stops early if
+    training does) with the latest loss and validation score. tqdm is an
+    optional dependency (``pip install "skmlp[progress]"``), imported only
+    when training starts. The bar is silent, and training unaffected, when
+    tqdm is not installed or standard error (where tqdm writes) is not a
+    terminal, unless ``force=True``.
+
+    Parameters
+    ----------
+    force : bool, default=False
+        Show the bar even when standard error is not a terminal (a notebook,
+        a log file); raise :class:`ImportError` if tqdm is missing.
+    leave : bool, default=True
+        Keep the finished bar on screen.
+    desc : str or None, default=None
+        The bar's label; the estimator's class name if ``None``.
+
+    Attributes
+    ----------
+    enabled_ : bool
+        Whether a bar was shown.
+    bar_ : tqdm.tqdm or None
+        The bar while training runs; ``None`` once it ends (so that the
+        fitted estimator pickles).
+
+    Examples
+    --------
+    >>> from skmlp import MLPRegressorBP
+    >>> from skmlp.callbacks import ProgressBar
+    >>> reg = MLPRegressorBP(callbacks=[ProgressBar()])  # a bar in a terminal
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "force": ["boolean"],
+        "leave": ["boolean"],
+        "desc": [str, None],
+    }
+
+    def __init__(self, *, force: bool = False, leave: bool = True,
+                 desc: str | None = None):
+        self.force = force
+        self.leave = leave
+        self.desc = desc
+
+    @staticmethod
+    def _tqdm():
+        """The tqdm class, or None when tqdm is not installed."""
+        try:
+            return importlib.import_module("tqdm.auto").tqdm
+        except ImportError:
+            return None
+
+    def on_train_begin(self, estimator, *, X, y) -> None:
+        """Open the bar (if tqdm is installed and stderr is a terminal)."""
+        self._validate_params()
+        self.bar_ = None
+        self.enabled_ = False
+        if not (self.force or _isatty(sys.stderr)):
+            return
+        tqdm = self._tqdm()
+        if tqdm is None:
+            if self.force:
+                raise ImportError(
+                    "ProgressBar(force=True) needs tqdm: pip install "
+                    "'skmlp[progress]' (or pip install tqdm)."
+                )
+            return
+        self.bar_ = tqdm(total=estimator.max_iter, unit="epoch", leave=self.leave,
+                         desc=self.desc or type(estimator).__name__)
+        self.enabled_ = True
+
+    def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts) -> None:
+        """Advance the bar by one epoch and show the latest metrics."""
+        if self.bar_ is None:
+            return
+        postfix = {"loss": f"{record['loss']:.4g}"}
+        if record.get("validation_score") is not None:
+            postfix["val"] = f"{record['validation_score']:.4g}"
+        self.bar_.set_postfix(postfix, refresh=False)
+        self.bar_.update(1)
+
+    def on_train_end(self, estimator, *, coefs, intercepts) -> None:
+        """Close the bar."""
+        if self.bar_ is not None:
+            self.bar_.close()
+        self.bar_ = None
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no such method, or a closed stream
+        return False
