@@ -1,0 +1,486 @@
+"""Callbacks: the hooks (order, counts, arguments), stopping, cloning and the
+built-ins EarlyStopping, BestWeights and ProgressBar.
+
+Expected values come from independent runs (a fit with ``max_iter`` set to
+the epoch of interest, a fit without callbacks) or from small reference
+computations written here, never from the callback under test.
+"""
+
+import math
+import pickle
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skmlp import MLPClassifierBP, MLPRegressorBP
+from skmlp.callbacks import BestWeights, Callback, EarlyStopping, ProgressBar
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:300] / 16, y[:300]
+
+
+X, Y = _digits()
+N = X.shape[0]
+# Noisy SGD whose validation score peaks early and then wanders.
+NOISY = dict(hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=0.6,
+             batch_size=50, random_state=0, n_iter_no_change=np.inf)
+
+
+class Recorder(Callback):
+    """Records every hook call (module level, so that it pickles)."""
+
+    def __init__(self, stop_at=None):
+        self.stop_at = stop_at
+
+    def on_train_begin(self, estimator, *, X, y):
+        self.events_ = [("train_begin", X.shape, y.shape)]
+        self.estimators_ = {id(estimator)}
+
+    def on_grad_computed(self, estimator, *, epoch, batch, coef_grads,
+                         intercept_grads):
+        self.events_.append(("grad", epoch, batch, len(coef_grads),
+                             len(intercept_grads)))
+        self.estimators_.add(id(estimator))
+
+    def on_batch_end(self, estimator, *, epoch, batch, loss):
+        self.events_.append(("batch", epoch, batch, type(loss)))
+
+    def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts):
+        self.events_.append(("epoch", epoch, record["epoch"]))
+        return self.stop_at is not None and epoch >= self.stop_at
+
+    def on_train_end(self, estimator, *, coefs, intercepts):
+        self.events_.append(("train_end", len(coefs), len(intercepts)))
+
+
+class ZeroWeights(Callback):
+    """Overwrites the final weights in place."""
+
+    def on_train_end(self, estimator, *, coefs, intercepts):
+        for array in [*coefs, *intercepts]:
+            array[...] = 0.0
+
+
+def _expected_events(epochs, n_batches, n_train, n_layers=2, first_epoch=1):
+    events = [("train_begin", (n_train, X.shape[1]), (n_train, 10))]
+    for epoch in range(first_epoch, first_epoch + epochs):
+        for batch in range(n_batches):
+            events += [("grad", epoch, batch, n_layers, n_layers),
+                       ("batch", epoch, batch, float)]
+        events.append(("epoch", epoch, epoch))
+    return [*events, ("train_end", n_layers, n_layers)]
+
+
+# -- the hooks ----------------------------------------------------------------
+
+def test_hooks_are_called_in_order_with_the_documented_arguments():
+    est = MLPClassifierBP((8,), max_iter=3, batch_size=70, random_state=0,
+                          callbacks=[Recorder()]).fit(X, Y)
+    recorder = est.callbacks_[0]
+    # 300 samples in batches of 70: 5 batches (the last one of 20).
+    assert recorder.events_ == _expected_events(3, 5, N)
+    assert recorder.estimators_ == {id(est)}
+
+
+def test_every_callback_sees_every_hook_in_list_order():
+    order = []
+
+    class First(Callback):
+        def on_epoch_end(self, estimator, **kwargs):
+            order.append("first")
+
+    class Second(Callback):
+        def on_epoch_end(self, estimator, **kwargs):
+            order.append("second")
+
+    MLPClassifierBP((4,), max_iter=2, random_state=0,
+                    callbacks=[First(), Second()]).fit(X, Y)
+    assert order == ["first", "second"] * 2
+
+
+def test_train_begin_sees_the_training_split_with_early_stopping():
+    est = MLPClassifierBP((8,), max_iter=2, early_stopping=True, batch_size=100,
+                          validation_fraction=0.2, random_state=0,
+                          callbacks=[Recorder()]).fit(X, Y)
+    assert est.callbacks_[0].events_ == _expected_events(2, 3, 240)
+
+
+def test_epochs_are_numbered_across_partial_fit_calls():
+    est = MLPClassifierBP((8,), batch_size=N, random_state=0,
+                          callbacks=[Recorder()])
+    for call in range(3):
+        est.partial_fit(X, Y, classes=np.arange(10))
+        assert est.callbacks_[0].events_ == _expected_events(
+            1, 1, N, first_epoch=call + 1)
+
+
+def test_a_truthy_on_epoch_end_stops_training():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # no max_iter warning
+        est = MLPClassifierBP((8,), max_iter=50, random_state=0,
+                              callbacks=[Recorder(stop_at=4)]).fit(X, Y)
+    assert est.n_iter_ == 4
+    assert len(est.loss_curve_) == len(est.history_) == 4
+    reference = MLPClassifierBP((8,), max_iter=4, random_state=0).fit(X, Y)
+    for ours, theirs in zip(est.coefs_, reference.coefs_):
+        assert_array_equal(ours, theirs)
+
+
+def test_a_callback_stops_a_regressor_too():
+    rng = np.random.RandomState(0)
+    est = MLPRegressorBP(hidden_layer_sizes=(4,), max_iter=30, random_state=0,
+                         callbacks=[Recorder(stop_at=2)])
+    est.fit(X, rng.normal(size=N))
+    assert est.n_iter_ == 2
+
+
+def test_on_train_end_may_overwrite_the_final_weights():
+    est = MLPClassifierBP((8,), max_iter=2, random_state=0,
+                          callbacks=[ZeroWeights()]).fit(X, Y)
+    assert all(not a.any() for a in est.coefs_ + est.intercepts_)
+    assert np.all(est.predict_proba(X[:3]) == 0.1)  # uniform softmax
+
+
+def test_callbacks_do_not_change_training():
+    plain = MLPClassifierBP((8,), max_iter=4, random_state=0).fit(X, Y)
+    hooked = MLPClassifierBP((8,), max_iter=4, random_state=0,
+                             callbacks=[Recorder(), BestWeights(save_every=2),
+                                        EarlyStopping(patience=100),
+                                        ProgressBar()]).fit(X, Y)
+    for ours, theirs in zip(hooked.coefs_ + hooked.intercepts_,
+                            plain.coefs_ + plain.intercepts_):
+        assert_array_equal(ours, theirs)
+    assert hooked.loss_curve_ == plain.loss_curve_
+
+
+def test_callbacks_are_not_mutated_and_callbacks_are_clones():
+    user = [Recorder(), EarlyStopping(patience=3)]
+    est = MLPClassifierBP((8,), max_iter=3, random_state=0, callbacks=user)
+    est.fit(X, Y)
+    for callback in user:
+        assert not [name for name in vars(callback) if name.endswith("_")]
+    assert est.callbacks is user  # the parameter is left as given
+    assert len(est.callbacks_) == 2
+    for used, given in zip(est.callbacks_, user):
+        assert used is not given and type(used) is type(given)
+        assert used.get_params() == given.get_params()
+    first = est.callbacks_
+    est.fit(X, Y)
+    assert all(a is not b for a, b in zip(est.callbacks_, first))
+
+
+def test_no_callbacks_leaves_an_empty_list():
+    assert MLPClassifierBP((4,), max_iter=1).fit(X, Y).callbacks_ == []
+
+
+def test_callbacks_must_be_callback_instances():
+    with pytest.raises(TypeError, match="Callback instances"):
+        MLPClassifierBP((4,), max_iter=1, callbacks=[print]).fit(X, Y)
+
+
+@pytest.mark.parametrize("callback", [
+    EarlyStopping("validation_score", mode="max", patience=3, min_delta=0.01,
+                  restore_best_weights=False),
+    BestWeights("loss", save_every=2),
+    ProgressBar(force=True, leave=False, desc="training"),
+])
+def test_callbacks_are_specifications(callback):
+    params = callback.get_params()
+    copy = clone(callback)
+    assert copy is not callback and copy.get_params() == params
+    assert pickle.loads(pickle.dumps(callback)).get_params() == params
+    assert "patience=3" in repr(callback) or type(callback) is not EarlyStopping
+    changed = clone(callback).set_params(**params)
+    assert changed.get_params() == params
+
+
+def test_fitted_estimator_with_used_callbacks_pickles_and_clones():
+    est = MLPClassifierBP((8,), max_iter=3, random_state=0, early_stopping=True,
+                          callbacks=[Recorder(), EarlyStopping("validation_score"),
+                                     BestWeights(save_every=1),
+                                     ProgressBar(force=True)]).fit(X, Y)
+    restored = pickle.loads(pickle.dumps(est))
+    assert restored.callbacks_[0].events_ == est.callbacks_[0].events_
+    assert sorted(restored.callbacks_[2].checkpoints_) == [1, 2, 3]
+    assert_array_equal(restored.predict(X), est.predict(X))
+    fresh = clone(est)
+    assert not hasattr(fresh, "callbacks_")
+    assert [type(c) for c in fresh.callbacks] == [type(c) for c in est.callbacks]
+
+
+def test_callbacks_apply_to_stochastic_solvers_only():
+    est = MLPClassifierBP((4,), solver="lbfgs", max_iter=3, random_state=0,
+                          callbacks=[Recorder()]).fit(X, Y)
+    assert not hasattr(est.callbacks[0], "events_")
+
+
+# -- EarlyStopping --------------------------------------------------------------
+
+def _reference_stop(values, *, patience, min_delta, maximize):
+    """(stop epoch or None, best epoch, best value) of the patience rule."""
+    sign = 1.0 if maximize else -1.0
+    best, best_epoch, wait = -math.inf, None, 0
+    for epoch, value in enumerate(values, start=1):
+        if sign * value > best + min_delta:
+            best, best_epoch, wait = sign * value, epoch, 0
+        else:
+            wait += 1
+            if wait == patience:
+                return epoch, best_epoch, sign * best
+    return None, best_epoch, sign * best
+
+
+@pytest.fixture(scope="module")
+def long_run():
+    """40 epochs of the noisy set-up with early_stopping, no callbacks."""
+    return MLPClassifierBP(**NOISY, max_iter=40, early_stopping=True).fit(X, Y)
+
+
+@pytest.mark.parametrize("patience, min_delta", [(1, 0.0), (3, 0.0), (4, 0.02)])
+def test_early_stopping_on_validation_score(long_run, patience, min_delta):
+    scores = long_run.validation_scores_
+    stop, best_epoch, best = _reference_stop(scores, patience=patience,
+                                             min_delta=min_delta, maximize=True)
+    assert stop is not None and stop < 40  # the case is what it says
+    stopper = EarlyStopping("validation_score", patience=patience,
+                            min_delta=min_delta)
+    est = MLPClassifierBP(**NOISY, max_iter=40, early_stopping=True,
+                          callbacks=[stopper]).fit(X, Y)
+    used = est.callbacks_[0]
+    assert est.n_iter_ == used.stopped_epoch_ == stop
+    assert (used.best_epoch_, used.best_value_) == (best_epoch, best)
+    assert used.wait_ == patience
+    assert est.validation_scores_ == scores[:stop]  # training was not changed
+
+
+def test_early_stopping_on_the_loss_minimizes(long_run):
+    losses = long_run.loss_curve_
+    stop, best_epoch, best = _reference_stop(losses, patience=2, min_delta=0.0,
+                                             maximize=False)
+    assert stop is not None
+    est = MLPClassifierBP(**NOISY, max_iter=40, early_stopping=True,
+                          callbacks=[EarlyStopping(patience=2)]).fit(X, Y)
+    used = est.callbacks_[0]
+    assert (est.n_iter_, used.best_epoch_, used.best_value_) == (
+        stop, best_epoch, best)
+
+
+@pytest.mark.parametrize("monitor, mode, maximize", [
+    ("loss", "auto", False), ("validation_score", "auto", True),
+    ("time", "auto", False), ("loss", "max", True),
+    ("validation_score", "min", False),
+])
+def test_early_stopping_direction(long_run, monitor, mode, maximize):
+    est = MLPClassifierBP(**NOISY, max_iter=6, early_stopping=True,
+                          callbacks=[EarlyStopping(monitor, mode=mode,
+                                                   patience=100)]).fit(X, Y)
+    used = est.callbacks_[0]
+    values = [record[monitor] for record in est.history_]
+    best = max(values) if maximize else min(values)
+    assert used.best_value_ == best
+    assert used.best_epoch_ == values.index(best) + 1
+    assert used.stopped_epoch_ is None
+
+
+def test_early_stopping_auto_mode_maximizes_scores_and_accuracies():
+    for name, maximize in [("val_accuracy", True), ("my_score", True),
+                           ("loss", False), ("error", False)]:
+        assert EarlyStopping(name)._maximize() is maximize
+
+
+def _fit_epochs(epochs, **params):
+    return MLPClassifierBP(**{**NOISY, **params}, max_iter=epochs).fit(X, Y)
+
+
+def test_early_stopping_restores_the_best_weights_bit_identically():
+    est = MLPClassifierBP(**NOISY, max_iter=40, early_stopping=True,
+                          callbacks=[EarlyStopping("validation_score",
+                                                   patience=4)]).fit(X, Y)
+    used = est.callbacks_[0]
+    assert used.stopped_epoch_ == est.n_iter_ == used.best_epoch_ + 4
+    assert used.restored_
+    # The estimator's own early_stopping also returns its best weights; turn it
+    # off in the reference and in a second run monitoring the loss instead.
+    at_best = _fit_epochs(used.best_epoch_, early_stopping=True)
+    for ours, theirs in zip(est.coefs_ + est.intercepts_,
+                            at_best.coefs_ + at_best.intercepts_):
+        assert_array_equal(ours, theirs)
+    assert used.best_coefs_ is None  # the copies are released
+
+
+def test_early_stopping_restores_the_best_weights_on_the_loss():
+    est = MLPClassifierBP(**NOISY, max_iter=40,
+                          callbacks=[EarlyStopping(patience=2)]).fit(X, Y)
+    used = est.callbacks_[0]
+    assert used.restored_ and used.best_epoch_ < est.n_iter_
+    at_best = _fit_epochs(used.best_epoch_)
+    last = _fit_epochs(est.n_iter_)
+    for ours, theirs, final in zip(est.coefs_ + est.intercepts_,
+                                   at_best.coefs_ + at_best.intercepts_,
+                                   last.coefs_ + last.intercepts_):
+        assert_array_equal(ours, theirs)
+        assert not np.array_equal(ours, final)
+    assert_array_equal(est.predict_proba(X), at_best.predict_proba(X))
+    # The curves still describe every epoch trained.
+    assert est.loss_curve_ == last.loss_curve_
+
+
+def test_early_stopping_without_restoring_keeps_the_last_weights():
+    est = MLPClassifierBP(**NOISY, max_iter=40, callbacks=[
+        EarlyStopping(patience=2, restore_best_weights=False)]).fit(X, Y)
+    used = est.callbacks_[0]
+    assert not used.restored_ and used.best_epoch_ < est.n_iter_
+    last = _fit_epochs(est.n_iter_)
+    for ours, theirs in zip(est.coefs_, last.coefs_):
+        assert_array_equal(ours, theirs)
+
+
+def test_early_stopping_restores_when_max_iter_ends_training_too():
+    est = _fit_epochs(40)
+    losses = est.loss_curve_
+    n_iter = next(e for e in range(3, 40) if losses[e - 1] > min(losses[:e]))
+    restoring = MLPClassifierBP(**NOISY, max_iter=n_iter, callbacks=[
+        EarlyStopping(patience=100)]).fit(X, Y)
+    used = restoring.callbacks_[0]
+    assert used.stopped_epoch_ is None and used.restored_
+    best_epoch = int(np.argmin(losses[:n_iter])) + 1
+    assert used.best_epoch_ == best_epoch
+    assert_array_equal(restoring.coefs_[0], _fit_epochs(best_epoch).coefs_[0])
+
+
+def test_early_stopping_with_a_huge_min_delta_keeps_the_first_epoch():
+    est = MLPClassifierBP(**NOISY, max_iter=40, callbacks=[
+        EarlyStopping(patience=3, min_delta=1e9)]).fit(X, Y)
+    used = est.callbacks_[0]
+    assert (used.best_epoch_, used.stopped_epoch_, est.n_iter_) == (1, 4, 4)
+    assert_array_equal(est.coefs_[0], _fit_epochs(1).coefs_[0])
+
+
+def test_early_stopping_with_batch_norm_warns_and_keeps_the_last_weights():
+    with pytest.warns(UserWarning, match="batch-normalisation"):
+        est = MLPClassifierBP(**NOISY, max_iter=5, batch_norm=True, callbacks=[
+            EarlyStopping(patience=1, min_delta=1e9)]).fit(X, Y)
+    assert not est.callbacks_[0].restored_
+    last = _fit_epochs(est.n_iter_, batch_norm=True)
+    assert_array_equal(est.coefs_[0], last.coefs_[0])
+
+
+def test_early_stopping_errors_name_the_problem():
+    with pytest.raises(ValueError, match="early_stopping=True"):
+        MLPClassifierBP((4,), max_iter=2, callbacks=[
+            EarlyStopping("validation_score")]).fit(X, Y)
+    with pytest.raises(ValueError, match=r"no 'val_loss'.*'grad_norms'"):
+        MLPClassifierBP((4,), max_iter=2, callbacks=[
+            EarlyStopping("val_loss")]).fit(X, Y)
+    with pytest.raises(ValueError, match="needs a number"):
+        MLPClassifierBP((4,), max_iter=2, callbacks=[
+            EarlyStopping("grad_norms")]).fit(X, Y)
+
+
+@pytest.mark.parametrize("callback, name", [
+    (EarlyStopping(patience=0), "patience"),
+    (EarlyStopping(mode="up"), "mode"),
+    (EarlyStopping(min_delta=-1.0), "min_delta"),
+    (EarlyStopping(monitor=3), "monitor"),
+    (BestWeights(save_every=0), "save_every"),
+    (ProgressBar(force="yes"), "force"),
+])
+def test_invalid_callback_parameters_are_rejected_at_fit(callback, name):
+    est = MLPClassifierBP((4,), max_iter=2, callbacks=[callback])
+    with pytest.raises(InvalidParameterError, match=name):
+        est.fit(X, Y)
+    assert not hasattr(est, "coefs_")
+
+
+# -- BestWeights ----------------------------------------------------------------
+
+def test_best_weights_keeps_the_best_epoch_and_checkpoints():
+    est = MLPClassifierBP(**NOISY, max_iter=11,
+                          callbacks=[BestWeights(save_every=5)]).fit(X, Y)
+    keeper = est.callbacks_[0]
+    losses = est.loss_curve_
+    best_epoch = int(np.argmin(losses)) + 1
+    assert best_epoch < 11  # the best is not simply the last
+    assert (keeper.best_epoch_, keeper.best_value_) == (best_epoch, min(losses))
+    at_best = _fit_epochs(best_epoch)
+    for ours, theirs in zip(keeper.best_coefs_ + keeper.best_intercepts_,
+                            at_best.coefs_ + at_best.intercepts_):
+        assert_array_equal(ours, theirs)
+    assert sorted(keeper.checkpoints_) == [5, 10]
+    coefs, intercepts = keeper.checkpoints_[5]
+    at_5 = _fit_epochs(5)
+    for ours, theirs in zip(coefs + intercepts, at_5.coefs_ + at_5.intercepts_):
+        assert_array_equal(ours, theirs)
+    # Training itself is unaffected: the estimator ends with epoch 11.
+    assert_array_equal(est.coefs_[0], _fit_epochs(11).coefs_[0])
+    # The copies are copies, not views of the live weights.
+    assert not np.shares_memory(keeper.checkpoints_[10][0][0], est.coefs_[0])
+
+
+def test_best_weights_by_validation_score():
+    est = MLPClassifierBP(**NOISY, max_iter=8, early_stopping=True,
+                          callbacks=[BestWeights("validation_score")]).fit(X, Y)
+    keeper = est.callbacks_[0]
+    assert keeper.best_value_ == max(est.validation_scores_)
+    # scikit-learn's early stopping keeps the first best epoch; so does this.
+    assert keeper.best_epoch_ == est.validation_scores_.index(
+        max(est.validation_scores_)) + 1
+    assert keeper.checkpoints_ == {}
+    # With early_stopping the estimator returns its best weights: the same.
+    for ours, theirs in zip(keeper.best_coefs_, est.coefs_):
+        assert_array_equal(ours, theirs)
+
+
+# -- ProgressBar ---------------------------------------------------------------
+
+def test_progress_bar_is_silent_when_stderr_is_not_a_terminal(capsys):
+    est = MLPClassifierBP((4,), max_iter=3, random_state=0,
+                          callbacks=[ProgressBar()]).fit(X, Y)
+    assert capsys.readouterr().err == ""
+    assert est.callbacks_[0].enabled_ is False
+
+
+def test_progress_bar_shows_epochs_and_loss_on_a_terminal(capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    est = MLPClassifierBP((4,), max_iter=3, random_state=0, early_stopping=True,
+                          callbacks=[ProgressBar(desc="digits")]).fit(X, Y)
+    err = capsys.readouterr().err
+    assert "digits" in err and "3/3" in err and "epoch" in err
+    assert f"loss={est.loss_curve_[-1]:.4g}" in err
+    assert f"val={est.validation_scores_[-1]:.4g}" in err
+    used = est.callbacks_[0]
+    assert used.enabled_ is True and used.bar_ is None
+
+
+def test_progress_bar_force_shows_it_anywhere(capsys):
+    pytest.importorskip("tqdm")
+    est = MLPClassifierBP((4,), max_iter=2, random_state=0,
+                          callbacks=[ProgressBar(force=True)]).fit(X, Y)
+    err = capsys.readouterr().err
+    assert "MLPClassifierBP" in err and "2/2" in err
+    assert est.callbacks_[0].enabled_
+
+
+def test_progress_bar_without_tqdm(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    est = MLPClassifierBP((4,), max_iter=2, random_state=0,
+                          callbacks=[ProgressBar()]).fit(X, Y)
+    assert est.n_iter_ == 2 and not est.callbacks_[0].enabled_
+    assert capsys.readouterr().err == ""
+    with pytest.raises(ImportError, match=r"skmlp\[progress\]"):
+        MLPClassifierBP((4,), max_iter=2, callbacks=[
+            ProgressBar(force=True)]).fit(X, Y)
