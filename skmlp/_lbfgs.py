@@ -56,5 +56,12 @@ def train_lbfgs(network: Network, params: NDArray, X, Y: NDArray,
             "Solver produced non-finite parameter weights. The input data may"
             " contain large values and need to be preprocessed."
         )
+    if not np.isfinite(result.fun):  # finite weights, overflowing outputs
+        raise ValueError(
+            "L-BFGS diverged: the loss at its solution is not finite (the "
+            "network's outputs overflow on the training data), so nothing "
+            "finite could be kept from this call. Scale the input data "
+            "(e.g. StandardScaler)."
+        )
     return {"_params": final, "n_iter_": n_iter, "loss_": float(result.fun),
             "loss_curve_": loss_curve}
