@@ -143,7 +143,9 @@ class LossCurveDisplay:
         name : str or None, default=None
             Overrides ``estimator_name`` in the title.
         **kwargs : dict
-            Passed to :meth:`matplotlib.axes.Axes.plot` for every line.
+            Passed to :meth:`matplotlib.axes.Axes.plot` for every line. A
+            ``label`` names the lines (the run, when several share ``ax``);
+            per-layer and validation lines get it as a prefix.
 
         Returns
         -------
@@ -156,20 +158,23 @@ class LossCurveDisplay:
         if ax is None:
             _, ax = plt.subplots()
         epochs = np.asarray(self.epochs)
+        label = kwargs.pop("label", None)
         self.ax_validation_ = None
         if self.kind == "loss":
-            lines = self._plot_loss(ax, epochs, kwargs)
+            lines = self._plot_loss(ax, epochs, label, kwargs)
         elif self.kind == "learning_rate":
             lines = ax.plot(epochs, self._required("learning_rates"),
-                            label="learning rate", **kwargs)
+                            label=label or "learning rate", **kwargs)
             ax.set_ylabel("learning rate")
             rates = np.asarray(self.learning_rates, dtype=float)
             if rates.size and rates.min() > 0 and rates.max() > 100 * rates.min():
                 ax.set_yscale("log")  # the rate spans orders of magnitude
+            ax.legend(fontsize="small")
         else:
             norms = np.atleast_2d(np.asarray(self._required("grad_norms"),
                                              dtype=float))
-            names = _layer_names(norms.shape[1])
+            names = [name if label is None else f"{label}: {name}"
+                     for name in _layer_names(norms.shape[1])]
             lines = [ax.plot(epochs, norms[:, layer], label=names[layer],
                              **kwargs)[0] for layer in range(norms.shape[1])]
             ax.set_yscale("log")
@@ -188,18 +193,22 @@ class LossCurveDisplay:
             raise ValueError(f"kind={self.kind!r} needs {field}; it is None.")
         return value
 
-    def _plot_loss(self, ax, epochs, kwargs) -> list:
-        lines = ax.plot(epochs, self._required("loss_curve"), label="training loss",
-                        **kwargs)
+    def _plot_loss(self, ax, epochs, label, kwargs) -> list:
+        lines = ax.plot(epochs, self._required("loss_curve"),
+                        label=label or "training loss", **kwargs)
         ax.set_ylabel("training loss")
-        if self.validation_scores is not None:
-            scores = np.asarray(self.validation_scores, dtype=float)
-            # A warm start may have begun recording them after the loss.
-            twin = ax.twinx()
-            lines += twin.plot(epochs[len(epochs) - len(scores):], scores,
-                               label="validation score", color="C1", **kwargs)
-            twin.set_ylabel("validation score")
-            self.ax_validation_ = twin
+        if self.validation_scores is None:
+            ax.legend(fontsize="small")  # every labelled line of ax
+            return lines
+        scores = np.asarray(self.validation_scores, dtype=float)
+        # A warm start may have begun recording them after the loss.
+        twin = ax.twinx()
+        lines += twin.plot(epochs[len(epochs) - len(scores):], scores,
+                           label=("validation score" if label is None
+                                  else f"{label}: validation score"),
+                           **{"color": "C1", **kwargs})
+        twin.set_ylabel("validation score")
+        self.ax_validation_ = twin
         ax.legend(lines, [line.get_label() for line in lines], fontsize="small")
         return lines
 
@@ -220,7 +229,8 @@ class LossCurveDisplay:
         name : str or None, default=None
             The title; the estimator's class name if ``None``.
         **kwargs : dict
-            Passed to :meth:`matplotlib.axes.Axes.plot` for every line.
+            Passed to :meth:`matplotlib.axes.Axes.plot` for every line (a
+            ``label`` names the run, see :meth:`plot`).
 
         Returns
         -------

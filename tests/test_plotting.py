@@ -108,6 +108,24 @@ def test_plot_on_given_axes_with_line_keywords(pyplot, fitted):
     assert len(left.lines) == 0
 
 
+def test_several_runs_share_axes_with_their_labels(pyplot, fitted):
+    other = MLPClassifierBP((4,), max_iter=3, random_state=0).fit(X, Y)
+    _, ax = pyplot.subplots()
+    LossCurveDisplay.from_estimator(other, ax=ax, label="small", name="")
+    LossCurveDisplay.from_estimator(other, ax=ax, label="again", name="")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["small", "again"]
+    assert ax.get_title() == ""
+    display = LossCurveDisplay.from_estimator(fitted, kind="grad_norms",
+                                              label="deep")
+    assert display.lines_[0].get_label() == "deep: hidden layer 1"
+    display = LossCurveDisplay.from_estimator(fitted, label="deep")
+    assert [line.get_label() for line in display.lines_] == [
+        "deep", "deep: validation score"]
+    display = LossCurveDisplay.from_estimator(fitted, kind="learning_rate",
+                                              label="step")
+    assert display.lines_[0].get_label() == "step"
+
+
 def test_display_from_arrays_and_replot(pyplot):
     display = LossCurveDisplay(epochs=[1, 2, 3], loss_curve=[3.0, 2.0, 1.5],
                                validation_scores=[0.5, 0.7], estimator_name="mine")
