@@ -284,7 +284,7 @@ class Network:
         n = a.shape[0]
         keep = 1.0 - self.dropout
         mask = workspace.mask[layer][:n]
-        rng.random(out=mask)
+        rng.random(dtype=mask.dtype, out=mask)  # float32 masks for float32 data
         mask += keep
         np.floor(mask, out=mask)  # 1 with probability keep (u ≥ p), else 0
         mask *= 1.0 / keep
