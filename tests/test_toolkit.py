@@ -526,6 +526,17 @@ def test_an_exploding_network_warns(digits_scaled):
     assert max(max(r["grad_norms"]) for r in est.history_) > 1e6
 
 
+def test_a_too_high_learning_rate_explodes_without_diverging(digits_scaled):
+    est = MLPClassifierBP((64,), solver="sgd", learning_rate_init=1.5,
+                          max_iter=30, n_iter_no_change=100, random_state=0)
+    messages = _fit_warnings(est, *digits_scaled)
+    assert est.n_iter_ == 30 and np.isfinite(est.loss_curve_).all()
+    assert est.loss_ > 1e3 * est.loss_curve_[0]
+    exploding = [m for m in messages if m.startswith("Exploding gradients")]
+    assert len(exploding) == 1
+    assert "reached" in exploding[0] and "grew" in exploding[0]
+
+
 def test_huge_targets_warn_of_huge_gradients_without_diverging():
     X_r, y_r = make_regression(200, 5, noise=1.0, random_state=0)
     params = dict(hidden_layer_sizes=(16, 16), max_iter=10, random_state=0)
