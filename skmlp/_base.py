@@ -245,7 +245,8 @@ class BaseMLP(BaseEstimator, ABC):
                 scales=fitted_norm and fitted_norm.scales,
                 offsets=fitted_norm and fitted_norm.offsets,
             )
-            norm_stats = (network.init_norm_stats(X.dtype) if fitted_norm is None
+            norm_stats = (network.init_norm_stats(X.dtype)
+                          if fitted_norm is None or not fitted_norm.running_means
                           else np.concatenate([*fitted_norm.running_means,
                                                *fitted_norm.running_vars]))
             progress = {"n_iter_": self.n_iter_, "t_": getattr(self, "t_", 0)}
