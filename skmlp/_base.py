@@ -349,6 +349,7 @@ class BaseMLP(BaseEstimator, ABC):
                                              norm_stats, incremental)
         record = self._initial_record(first_pass, state)
         X_val = y_val = sw_val = None
+        X_all = X  # outputs must stay finite on all of it, validation rows too
         if self.early_stopping:
             X, X_val, Y, y_val, sample_weight, sw_val = self._validation_split(
                 X, Y, sample_weight, random_state
@@ -422,7 +423,7 @@ class BaseMLP(BaseEstimator, ABC):
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=4)
 
-        chosen = self._last_finite_checkpoint(checkpoints, network, X)
+        chosen = self._last_finite_checkpoint(checkpoints, network, X_all)
         if chosen is not checkpoints[-1] and diverged_in is None:
             diverged_in = checkpoints[-1].n_iter  # its outputs are not finite
         if diverged_in is not None:

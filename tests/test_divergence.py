@@ -221,3 +221,25 @@ def test_lbfgs_with_overflowing_outputs_raises(case, dtype):
             good.set_params(warm_start=True).fit(X_bad, y)
     good.set_params(warm_start=False)
     assert pickle.dumps(vars(good)) == before
+
+
+@pytest.mark.parametrize("random_state", range(6))
+def test_early_stopping_checks_the_validation_rows_too(random_state):
+    """Found by the fuzzer: with early stopping, outputs were checked on the
+    training part only, so a held-out row whose outputs overflow let inf
+    predictions out. Whichever part the huge row falls in, fit now either
+    raises or gives finite outputs on all the data it was given."""
+    X = np.zeros((17, 4), dtype=np.float32)
+    X[9, 0] = 1000.0  # exp(1000 * w) overflows for the initial weights
+    y = np.zeros((17, 2))
+    est = MLPRegressorBP(hidden_layer_sizes=(), activation="identity", solver="sgd",
+                         loss="poisson", learning_rate_init=1e-4, max_iter=1,
+                         early_stopping=True, random_state=random_state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            est.fit(X, y)
+        except ValueError as error:
+            assert "diverged" in str(error)
+            return
+    assert np.isfinite(est.predict(X)).all()
