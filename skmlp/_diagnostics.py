@@ -85,6 +85,7 @@ def _layer_list(layers: Sequence[int]) -> str:
     return "hidden layers " + ", ".join(map(str, numbers))
 
 
+@np.errstate(invalid="ignore", over="ignore", divide="ignore")
 def _vanishing(norms: np.ndarray, epochs: list[int]) -> str | None:
     """Hidden layers whose gradients are tiny next to the output layer's."""
     n_layers = norms.shape[1]
@@ -108,22 +109,23 @@ def _vanishing(norms: np.ndarray, epochs: list[int]) -> str | None:
     )
 
 
+# inf and nan norms are possible (an overflowing epoch): no warnings about them.
+@np.errstate(invalid="ignore", over="ignore", divide="ignore")
 def _exploding(norms: np.ndarray, losses: np.ndarray,
                epochs: list[int]) -> str | None:
     """Gradients that are huge, or that grew by orders of magnitude."""
     n_layers = norms.shape[1]
     findings = []
-    with np.errstate(invalid="ignore", over="ignore"):
-        huge = ~(norms <= EXPLODING_NORM) & ~np.isnan(norms)  # inf counts
-        if huge.any():
-            epoch, layer = np.unravel_index(
-                np.argmax(np.where(huge, norms, -np.inf)), norms.shape)
-            findings.append(
-                f"the gradient norm of {_layer_name(layer, n_layers)} reached "
-                f"{norms[epoch, layer]:.1e} in epoch {epochs[epoch]} (above "
-                f"{EXPLODING_NORM:g})"
-            )
-        total = np.sqrt(np.sum(np.square(norms), axis=1))
+    huge = ~(norms <= EXPLODING_NORM) & ~np.isnan(norms)  # inf counts
+    if huge.any():
+        epoch, layer = np.unravel_index(
+            np.argmax(np.where(huge, norms, -np.inf)), norms.shape)
+        findings.append(
+            f"the gradient norm of {_layer_name(layer, n_layers)} reached "
+            f"{norms[epoch, layer]:.1e} in epoch {epochs[epoch]} (above "
+            f"{EXPLODING_NORM:g})"
+        )
+    total = np.sqrt(np.sum(np.square(norms), axis=1))
     if len(total) > 1 and np.isfinite(total[0]) and total[0] > 0:
         peak = int(np.nanargmax(np.where(np.isnan(total), -np.inf, total)))
         growth = total[peak] / total[0]

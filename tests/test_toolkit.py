@@ -13,6 +13,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
@@ -473,6 +475,23 @@ def test_vanishing_and_exploding_together():
     messages = gradient_warnings(_history(norms, losses=[1.0, 9.0]))
     assert [m.split(":")[0] for m in messages] == ["Vanishing gradients",
                                                    "Exploding gradients"]
+
+
+_ANY_FLOAT = st.one_of(st.floats(0, 1e300), st.sampled_from([0.0, np.inf, np.nan]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 5).flatmap(lambda n_layers: st.lists(
+    st.tuples(st.lists(_ANY_FLOAT, min_size=n_layers, max_size=n_layers),
+              st.one_of(st.floats(allow_nan=True), st.just(np.inf))),
+    min_size=1, max_size=6)))
+def test_diagnostics_never_fail_or_warn_on_any_history(epochs):
+    norms, losses = zip(*epochs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy RuntimeWarning either
+        messages = gradient_warnings(_history(norms, losses=list(losses)))
+    assert len(messages) <= 2
+    assert all(isinstance(m, str) for m in messages)
 
 
 def _fit_warnings(estimator, X, y):
