@@ -262,7 +262,7 @@ class EarlyStopping(_MonitorMixin, Callback):
     >>> from skmlp import MLPClassifierBP
     >>> from skmlp.callbacks import EarlyStopping
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = MLPClassifierBP(early_stopping=True, n_iter_no_change=np.inf,
+    >>> clf = MLPClassifierBP((32,), early_stopping=True, n_iter_no_change=np.inf,
     ...                       max_iter=200, random_state=0,
     ...     callbacks=[EarlyStopping(monitor="validation_score", patience=5)])
     >>> clf = clf.fit(X / 16, y)
@@ -367,6 +367,12 @@ class BestWeights(_MonitorMixin, Callback):
         ``{epoch: (coefs, intercepts)}`` every ``save_every`` epochs (empty
         without ``save_every``).
 
+    Notes
+    -----
+    Callbacks see the weights and biases only: with ``batch_norm=True`` the
+    copies do not include the batch-normalisation parameters and running
+    statistics of that epoch.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -443,6 +449,11 @@ class ProgressBar(Callback):
     bar_ : tqdm.tqdm or None
         The bar while training runs; ``None`` once it ends (so that the
         fitted estimator pickles).
+
+    Notes
+    -----
+    The bar's length is ``max_iter``; a ``partial_fit`` call trains one
+    epoch, so its bar shows 1 of ``max_iter``.
 
     Examples
     --------

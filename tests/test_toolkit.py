@@ -67,6 +67,20 @@ class GradientRecorder(Callback):
                 for cg, ig in zip(self.coef_grads_, self.intercept_grads_)]
 
 
+# -- docstring examples ------------------------------------------------------------
+
+@pytest.mark.parametrize("module", ["skmlp.callbacks", "skmlp._diagnostics",
+                                    "skmlp.plotting"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    if module == "skmlp.plotting":
+        pytest.importorskip("matplotlib")
+    result = doctest.testmod(importlib.import_module(module), verbose=False)
+    assert result.attempted > 0 and result.failed == 0
+
+
 # -- history_ -------------------------------------------------------------------
 
 def test_history_records_what_it_claims():
