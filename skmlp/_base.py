@@ -187,7 +187,7 @@ class BaseMLP(BaseEstimator, ABC):
             self.__dict__.clear()
             self.__dict__.update(saved)
             raise
-        self._commit(fitted)
+        self._commit(fitted, fresh=first_pass)
         return self
 
     def _train(self, X, y, sample_weight, incremental, first_pass, classes) -> dict:
@@ -307,10 +307,20 @@ class BaseMLP(BaseEstimator, ABC):
                 "Refit with warm_start=False."
             )
 
-    def _commit(self, fitted: dict) -> None:
-        """Assign the new fitted state to ``self``: the only place that does."""
+    def _commit(self, fitted: dict, *, fresh: bool) -> None:
+        """Assign the new fitted state to ``self``: the only place that does.
+
+        A fresh fit also removes what an earlier fit left that this one does
+        not set (an L-BFGS refit has no ``history_``, for instance).
+        """
+        previous = getattr(self, "_fitted_names", frozenset())
+        if fresh:
+            for name in previous - fitted.keys():
+                vars(self).pop(name, None)
+            previous = frozenset()
         for name, value in fitted.items():
             setattr(self, name, value)
+        self._fitted_names = previous | fitted.keys()
 
     # -- components ---------------------------------------------------------
 

@@ -113,11 +113,6 @@ def test_history_numbers_epochs_across_partial_fit_and_warm_start():
     assert [r["epoch"] for r in est.history_] == [1, 2]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (skmlp/_base.py _train, lbfgs branch; skmlp/_lbfgs.py train_lbfgs "
-    "returns no history): an L-BFGS fit after a "
-    "stochastic one leaves history_, learning_rate_curve_ and callbacks_ of the "
-    "earlier fit in place; the L-BFGS path should reset them."))
 def test_lbfgs_refit_does_not_keep_a_stale_history():
     est = MLPClassifierBP((8,), max_iter=5, random_state=0,
                           callbacks=[GradientRecorder()]).fit(X, Y)
