@@ -44,7 +44,7 @@ from ._diagnostics import gradient_warnings
 from ._lbfgs import train_lbfgs
 from ._network import BatchNormParams, Network
 from ._params import resolve
-from ._training import Checkpoint, Diverged, EpochRunner, TrainingState
+from ._training import Checkpoint, Diverged, EpochRunner, TrainingState, as_targets
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .callbacks import Callback
 from .initializers import INITIALIZERS
@@ -366,7 +366,7 @@ class BaseMLP(BaseEstimator, ABC):
             )
         runner = EpochRunner(
             network, loss, optimizer, scheduler, X,
-            Y.astype(params.dtype, copy=False), sample_weight,
+            as_targets(Y, params.dtype), sample_weight,
             batch_size=self._batch_size(X.shape[0]), alpha=self.alpha,
             shuffle=self.shuffle, random_state=random_state, dtype=params.dtype,
             clip_grad_norm=self.clip_grad_norm, clip_grad_value=self.clip_grad_value,

@@ -8,6 +8,7 @@ from numpy.typing import NDArray
 from sklearn.utils.optimize import _check_optimize_result
 
 from ._network import Network, Workspace
+from ._training import as_targets
 from .losses import Loss
 
 
@@ -26,7 +27,7 @@ def train_lbfgs(network: Network, params: NDArray, X, Y: NDArray,
         ``_params`` (the solution), ``n_iter_``, ``loss_`` and
         ``loss_curve_`` (the loss after every iteration).
     """
-    Y = Y.astype(params.dtype, copy=False)
+    Y = as_targets(Y, params.dtype)
     workspace = Workspace(network, X.shape[0], params.dtype, training=True)
     grads, scratch = np.empty_like(params), np.empty_like(params)
     loss_curve = []

@@ -20,6 +20,15 @@ from ._network import Network, Workspace
 from .losses import Loss
 
 
+def as_targets(Y: NDArray, dtype) -> NDArray:
+    """Targets in the parameters' dtype; one-hot class targets stay boolean.
+
+    A boolean indicator matrix takes an eighth (float64) of the memory, and
+    the losses and δᴸ = a − y cast it on the fly, as scikit-learn does.
+    """
+    return Y if Y.dtype == bool else Y.astype(dtype, copy=False)
+
+
 class Diverged(Exception):
     """The loss or the weights stopped being finite during an epoch."""
 
