@@ -31,6 +31,7 @@ import gc
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -368,7 +369,8 @@ def format_table(report: dict[str, Any]) -> str:
     """The results as a fixed-width text table, with a header of metadata."""
     meta = report["meta"]
     lines = [
-        f"skmlp {meta['skmlp_version']} vs scikit-learn {meta['sklearn_version']}"
+        f"skmlp {meta['skmlp_version']} ({meta['git_revision']})"
+        f" vs scikit-learn {meta['sklearn_version']}"
         f" | numpy {meta['numpy_version']} | BLAS {meta['blas']}"
         f" | threads {meta['threads']} | {meta['cpu']}",
         f"mode: {'quick' if meta['quick'] else 'full'}, repeats {meta['repeats']};"
@@ -445,6 +447,18 @@ class OtherCPU:
         idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
         own = os.times()
         return (sum(ticks) - idle) / hz, sum(ticks) / hz, own.user + own.system
+
+
+def _git_revision() -> str | None:
+    """``git describe``-style revision of the checkout (``-dirty`` if modified)."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--abbrev=12"],
+            cwd=Path(__file__).resolve().parent, capture_output=True, text=True,
+            timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
 
 
 def _loadavg() -> float | None:
@@ -533,6 +547,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         skmlp_version = sys.modules["skmlp"].__version__
     meta = {
         "skmlp_version": skmlp_version, "skmlp_error": skmlp_error,
+        "git_revision": _git_revision(),
         "sklearn_version": sklearn.__version__, "numpy_version": np.__version__,
         "python": platform.python_version(),
         "blas": ", ".join(sorted({f"{i['internal_api']} {i.get('version')}"
