@@ -187,7 +187,7 @@ class AMSGradState(NamedTuple):
     v_max: NDArray
 
 
-class AMSGrad(Optimizer):
+class AMSGrad(Adam):
     r"""AMSGrad: Adam with a non-decreasing second-moment estimate.
 
     Parameters
@@ -235,20 +235,6 @@ class AMSGrad(Optimizer):
     >>> params.round(6)  # second step η m̂ / sqrt(v̂_max); Adam's is 0.082045
     array([ 0.841986, -2.      ])
     """
-
-    _parameter_constraints: ClassVar[dict[str, list]] = _ADAM_CONSTRAINTS
-
-    def __init__(
-        self,
-        beta_1: float = 0.9,
-        beta_2: float = 0.999,
-        epsilon: float = 1e-8,
-        epsilon_mode: str = "sklearn",
-    ):
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.epsilon_mode = epsilon_mode
 
     def init_state(self, params: NDArray) -> AMSGradState:
         """Start with zero moments at step 0."""
