@@ -381,8 +381,10 @@ def format_table(report: dict[str, Any]) -> str:
     shares = [r["other_cpu_share"] for r in report["results"]
               if r.get("other_cpu_share") is not None]
     if None not in load:
-        # The end value includes this benchmark's own threads.
-        busy = load[0] > 0.5 or max(shares, default=0.0) > 0.1
+        # Others' CPU share is measured during the run; the load average lags
+        # (and its end value includes this benchmark's own threads), so it is
+        # only the fallback where /proc/stat is missing.
+        busy = max(shares) > 0.1 if shares else load[0] > 0.5
         lines.append(f"1-min load average at start/end: {load[0]:.2f}/{load[1]:.2f}"
                      + (" (BUSY MACHINE: timings are noisy)" if busy else ""))
     if meta["skmlp_error"]:
