@@ -9,12 +9,13 @@ optimizer, advance the schedule.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.utils import gen_batches, shuffle
+from sklearn.utils import gen_batches
 
 from ._network import Network, Workspace
 from .losses import Loss
@@ -177,11 +178,11 @@ class EpochRunner:
         """
         params, opt_state, sched_state, norm_stats = state
         if self.shuffle:
-            # scikit-learn shuffles the indices, not the data, every epoch.
-            self.sample_order = shuffle(self.sample_order,
-                                        random_state=self.random_state)
+            # scikit-learn shuffles the indices, not the data, every epoch
+            # (sklearn.utils.shuffle: the same draws, here without copies).
+            self.random_state.shuffle(self.sample_order)
         accumulated_loss = 0.0
-        grad_norm_sums = np.zeros(len(self.coef_grads))
+        grad_norm_sums = [0.0] * len(self.coef_grads)
         n_batches = 0
         for batch_index, batch in enumerate(gen_batches(self.n_samples,
                                                         self.batch_size)):
@@ -195,11 +196,12 @@ class EpochRunner:
                 workspace=self.workspace, grads=self.grads, scratch=self.scratch,
                 norm_stats=norm_stats, rng=self.dropout_rng,
             )
-            if not np.isfinite(batch_loss):
+            if not math.isfinite(batch_loss):
                 raise Diverged
             accumulated_loss += batch_loss * X_b.shape[0]
             n_batches += 1
-            grad_norm_sums += [np.sqrt(np.vdot(g, g)) for g in self.coef_grads]
+            for layer, g in enumerate(self.coef_grads):
+                grad_norm_sums[layer] += math.sqrt(np.vdot(g, g))
             for callback in self.callbacks:
                 callback.on_grad_computed(
                     self.estimator, epoch=epoch, batch=batch_index,
@@ -219,7 +221,7 @@ class EpochRunner:
                                       loss=batch_loss)
         if not np.isfinite(params).all():
             raise Diverged
-        grad_norms = (grad_norm_sums / max(n_batches, 1)).tolist()
+        grad_norms = [total / max(n_batches, 1) for total in grad_norm_sums]
         return (accumulated_loss / self.n_samples,
                 TrainingState(params, opt_state, sched_state, norm_stats), grad_norms)
 

@@ -33,6 +33,15 @@ __all__ = [
 ]
 
 
+def _output_means(values: NDArray, sample_weight: NDArray | None) -> NDArray:
+    """Per-output (weighted) mean over the samples, as
+    ``np.average(values, weights=sample_weight, axis=0)``: unweighted, the
+    ``mean`` that ``np.average`` would call, without its overhead."""
+    if sample_weight is None:
+        return values.mean(axis=0)
+    return np.average(values, weights=sample_weight, axis=0)
+
+
 class Loss(ParamsMixin, ABC):
     """Base class of every loss.
 
@@ -94,7 +103,7 @@ class SquaredError(Loss):
     canonical_activation = "identity"
 
     def value(self, y, a, sample_weight=None):
-        return 0.5 * np.average((y - a) ** 2, weights=sample_weight, axis=0).mean()
+        return 0.5 * _output_means((y - a) ** 2, sample_weight).mean()
 
     def gradient(self, y, a):
         return a - y
@@ -113,9 +122,7 @@ class PoissonLoss(Loss):
     canonical_activation = "exp"
 
     def value(self, y, a, sample_weight=None):
-        return np.average(
-            xlogy(y, y / a) - y + a, weights=sample_weight, axis=0
-        ).sum()
+        return _output_means(xlogy(y, y / a) - y + a, sample_weight).sum()
 
     def gradient(self, y, a):
         return 1 - y / a
@@ -138,8 +145,8 @@ class BinaryLogLoss(Loss):
     def value(self, y, a, sample_weight=None):
         eps = np.finfo(a.dtype).eps
         a = np.clip(a, eps, 1 - eps)
-        return -np.average(
-            xlogy(y, a) + xlogy(1 - y, 1 - a), weights=sample_weight, axis=0
+        return -_output_means(
+            xlogy(y, a) + xlogy(1 - y, 1 - a), sample_weight
         ).sum()
 
     def gradient(self, y, a):
@@ -168,7 +175,7 @@ class LogLoss(Loss):
             a = np.append(1 - a, a, axis=1)
         if y.shape[1] == 1:
             y = np.append(1 - y, y, axis=1)
-        return -np.average(xlogy(y, a), weights=sample_weight, axis=0).sum()
+        return -_output_means(xlogy(y, a), sample_weight).sum()
 
     def gradient(self, y, a):
         if a.shape[1] == 1:  # one column holds P(class 1); see ``value``
