@@ -60,6 +60,12 @@ _BATCH_NORM_ATTRIBUTES = ("batch_norm_scales_", "batch_norm_offsets_",
 _SKLEARN_SGD_ONLY_SCHEDULES = frozenset({"invscaling", "adaptive"})
 
 
+def _max_abs(X) -> float:
+    """The largest magnitude of an entry of dense or sparse ``X`` (0 if empty)."""
+    data = X.data if sp.issparse(X) else X
+    return max(float(data.max()), -float(data.min())) if data.size else 0.0
+
+
 def _validate_params_every_call(partial_fit):
     """Validate the parameters on every call to ``partial_fit``.
 
@@ -379,8 +385,10 @@ class BaseMLP(BaseEstimator, ABC):
         samples_seen = 0 if first_pass else self.t_
         n_iter = 0
         # Restore points for divergence and interruption: where this call
-        # started, and the last two completed epochs.
+        # started, and the last completed epochs back to one whose outputs
+        # are proven finite (at most two).
         start = Checkpoint.take(state, record, 0, samples_seen)
+        input_bound = _max_abs(X_all)
         epochs_before = len(record["history_"])
         checkpoints = [start]
         diverged_in = None  # the epoch whose loss or weights became non-finite
@@ -418,6 +426,10 @@ class BaseMLP(BaseEstimator, ABC):
                         self, epoch=epoch, record=entry, coefs=coefs,
                         intercepts=intercepts,
                     ))
+                # Older restore points can't be chosen once a newer one is
+                # proven finite (see _last_finite_checkpoint): free them first.
+                if self._surely_finite(record, state, network, input_bound):
+                    del checkpoints[1:]
                 checkpoints = [start, *checkpoints[1:][-1:], Checkpoint.take(
                     state, record, n_iter, samples_seen)]
                 if stop or incremental:
@@ -433,7 +445,8 @@ class BaseMLP(BaseEstimator, ABC):
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=4)
 
-        chosen = self._last_finite_checkpoint(checkpoints, network, X_all)
+        chosen = self._last_finite_checkpoint(checkpoints, network, X_all,
+                                              input_bound)
         if chosen is not checkpoints[-1] and diverged_in is None:
             diverged_in = checkpoints[-1].n_iter  # its outputs are not finite
         if diverged_in is not None:
@@ -478,22 +491,26 @@ class BaseMLP(BaseEstimator, ABC):
             return record["_best_params"], record["_best_norm_stats"]
         return state.params, state.norm_stats
 
-    def _last_finite_checkpoint(self, checkpoints, network, X):
-        """The newest checkpoint whose network gives finite outputs on ``X``.
+    def _surely_finite(self, record, state, network, input_bound) -> bool:
+        """Whether the outputs of the weights a call would return from this
+        point are proven finite without a forward pass
+        (:meth:`Network.outputs_surely_finite`)."""
+        params, _ = self._returned_weights(record, state)
+        return network.outputs_surely_finite(params, input_bound)
+
+    def _last_finite_checkpoint(self, checkpoints, network, X, input_bound):
+        """The newest checkpoint whose network gives finite outputs on ``X``
+        (whose entries are at most ``input_bound`` in magnitude).
 
         Finite weights can still overflow in the forward pass; an epoch whose
         weights do is not kept. The starting point is trusted as it is.
         """
-        input_bound = None
         for checkpoint in reversed(checkpoints[1:]):
+            if self._surely_finite(checkpoint.record, checkpoint.state, network,
+                                   input_bound):
+                return checkpoint  # proven without a forward pass
             params, norm_stats = self._returned_weights(checkpoint.record,
                                                         checkpoint.state)
-            if input_bound is None:
-                data = X.data if sp.issparse(X) else X
-                input_bound = (max(float(data.max()), -float(data.min()))
-                               if data.size else 0.0)
-            if network.outputs_surely_finite(params, input_bound):
-                return checkpoint  # proven without a forward pass
             with np.errstate(over="ignore", invalid="ignore"):
                 output = network.predict_params(params, X, norm_stats)
             if np.isfinite(output).all():

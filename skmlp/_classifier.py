@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
+from numpy.typing import NDArray
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -15,6 +18,15 @@ from sklearn.utils.validation import validate_data
 
 from ._base import BaseMLP, _validate_params_every_call
 from ._docs import fill_shared_docs
+
+
+def _indicator_matrix(binarizer: LabelBinarizer, y) -> NDArray:
+    """``binarizer.transform(y).astype(bool)``, without its dense int64
+    intermediate (eight times the memory of the boolean result): the
+    transform goes through a sparse matrix instead."""
+    sparse_binarizer = copy.copy(binarizer)
+    sparse_binarizer.sparse_output = True
+    return sparse_binarizer.transform(y).astype(bool).toarray()
 
 __all__ = ["MLPClassifierBP"]
 
@@ -148,7 +160,7 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
         else:
             binarizer = self._label_binarizer
             self._check_known_classes(unique_labels(y), classes, incremental)
-        return X, binarizer.transform(y).astype(bool), {
+        return X, _indicator_matrix(binarizer, y), {
             "_label_binarizer": binarizer,
             "classes_": binarizer.classes_,
         }
