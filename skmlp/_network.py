@@ -48,8 +48,10 @@ _NON_EXPANDING = (Identity, ReLU)
 _BOUNDED = (Logistic, Tanh, Softmax)
 
 # Rows per chunk when predicting: bounds memory to about this many values
-# per layer buffer (4 MiB in float32), whatever the number of samples.
-_PREDICT_CHUNK_VALUES = 2**20
+# per layer buffer (1 MiB in float32), whatever the number of samples. Small
+# enough for a chunk's elementwise passes to run in cache, large enough for
+# full-speed matrix products (measured in benchmarks/).
+_PREDICT_CHUNK_VALUES = 2**18
 
 
 def _matmul(a, b: NDArray, out: NDArray) -> NDArray:

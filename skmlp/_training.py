@@ -87,11 +87,11 @@ class _BatchSampler:
             sw = None if self.sample_weight is None else self.sample_weight[index]
             return self.X[index], self.Y[index], sw
         m = index.shape[0]
-        X_b = (np.take(self.X, index, axis=0, out=self.X_buffer[:m]) if self.dense
+        X_b = (self.X.take(index, axis=0, out=self.X_buffer[:m]) if self.dense
                else self.X[index])
-        Y_b = np.take(self.Y, index, axis=0, out=self.Y_buffer[:m])
+        Y_b = self.Y.take(index, axis=0, out=self.Y_buffer[:m])
         sw_b = (None if self.sample_weight is None
-                else np.take(self.sample_weight, index, out=self.sw_buffer[:m]))
+                else self.sample_weight.take(index, out=self.sw_buffer[:m]))
         return X_b, Y_b, sw_b
 
 

@@ -306,7 +306,7 @@ class Softmax(Activation):
         row_max = np.maximum.reduce(z.T.copy(), axis=0)
         np.subtract(z, row_max[:, np.newaxis], out=out)
         np.exp(out, out=out)
-        out /= out.sum(axis=1)[:, np.newaxis]
+        out /= np.add.reduce(out, axis=1)[:, np.newaxis]
         return out
 
     def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:

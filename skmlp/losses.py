@@ -37,8 +37,8 @@ def _output_means(values: NDArray, sample_weight: NDArray | None) -> NDArray:
     """Per-output (weighted) mean over the samples, as
     ``np.average(values, weights=sample_weight, axis=0)``: unweighted, the
     ``mean`` that ``np.average`` would call, without its overhead."""
-    if sample_weight is None:
-        return values.mean(axis=0)
+    if sample_weight is None:  # what ndarray.mean computes: sum, then divide
+        return np.add.reduce(values, axis=0) / values.shape[0]
     return np.average(values, weights=sample_weight, axis=0)
 
 
