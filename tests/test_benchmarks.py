@@ -69,12 +69,14 @@ def test_tiny_run_table_and_json(bench, tmp_path, capsys):
     assert record["layers"] == [64, 100, 10]
     share = record["other_cpu_share"]  # None where /proc/stat is missing
     assert share is None or 0 <= share <= 1
-    for key in ("gemm_flops", "gemm_bound_s", "gemm_bound_gflops"):
+    for key in ("gemm_flops", "gemm_bound_s", "gemm_bound_best_s",
+                "gemm_bound_gflops"):
         assert _positive(record[key]), key
+    assert record["gemm_bound_best_s"] <= record["gemm_bound_s"]
     assert set(record["impls"]) == expected
     for name, row in record["impls"].items():
         for key in ("median_s", "min_s", "max_s", "gflops", "x_bound",
-                    "final_loss", "peak_mib"):
+                    "x_bound_best", "final_loss", "peak_mib"):
             assert _positive(row[key]), (name, key)
         assert row["min_s"] <= row["median_s"] <= row["max_s"]
         assert len(row["seconds"]) == 1
