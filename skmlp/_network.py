@@ -27,7 +27,6 @@ from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import DTypeLike, NDArray
 
 from .activations import (
@@ -56,10 +55,10 @@ _PREDICT_CHUNK_VALUES = 2**18
 
 def _matmul(a, b: NDArray, out: NDArray) -> NDArray:
     """``out = a @ b`` for a dense or sparse ``a``, without a temporary."""
-    if sp.issparse(a):
-        out[...] = a @ b
-        return out
-    return np.matmul(a, b, out=out)
+    if isinstance(a, np.ndarray):  # checked first: the cheaper test
+        return np.matmul(a, b, out=out)
+    out[...] = a @ b
+    return out
 
 
 class Workspace:
@@ -333,7 +332,7 @@ class Network:
                                          workspace)
             a_prev = X if layer == 0 else self._layer_output(layer - 1, workspace, n)
             _matmul(a_prev.T, delta, out=coef_grads[layer])
-            np.sum(delta, axis=0, out=intercept_grads[layer])
+            np.add.reduce(delta, axis=0, out=intercept_grads[layer])  # Σᵢ δᵢ
             if layer > 0:
                 # δ⁽ˡ⁻¹⁾ = δ⁽ˡ⁾ W⁽ˡ⁾ᵀ ⊙ σ′(z⁽ˡ⁻¹⁾)  (⊙ the dropout mask, if any)
                 delta_prev = np.matmul(

@@ -42,6 +42,14 @@ def _output_means(values: NDArray, sample_weight: NDArray | None) -> NDArray:
     return np.average(values, weights=sample_weight, axis=0)
 
 
+def _clip_probabilities(a: NDArray) -> NDArray:
+    """A copy of ``a`` clipped to [ε, 1 − ε], ε the dtype's machine epsilon
+    (what ``np.clip`` computes, in two direct ufunc calls)."""
+    eps = np.finfo(a.dtype).eps
+    clipped = np.maximum(a, eps)
+    return np.minimum(clipped, 1 - eps, out=clipped)
+
+
 class Loss(ParamsMixin, ABC):
     """Base class of every loss.
 
@@ -143,8 +151,7 @@ class BinaryLogLoss(Loss):
     canonical_activation = "logistic"
 
     def value(self, y, a, sample_weight=None):
-        eps = np.finfo(a.dtype).eps
-        a = np.clip(a, eps, 1 - eps)
+        a = _clip_probabilities(a)
         return -_output_means(
             xlogy(y, a) + xlogy(1 - y, 1 - a), sample_weight
         ).sum()
@@ -169,8 +176,7 @@ class LogLoss(Loss):
     canonical_activation = "softmax"
 
     def value(self, y, a, sample_weight=None):
-        eps = np.finfo(a.dtype).eps
-        a = np.clip(a, eps, 1 - eps)
+        a = _clip_probabilities(a)
         if a.shape[1] == 1:
             a = np.append(1 - a, a, axis=1)
         if y.shape[1] == 1:
