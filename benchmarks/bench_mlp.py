@@ -21,6 +21,11 @@ Usage::
 
     python benchmarks/bench_mlp.py [--quick] [--dtype float32|float64|both]
         [--workloads A,B,C,D] [--repeats N] [--threads N] [--json PATH]
+        [--baseline DIR]
+
+``--baseline DIR`` adds the skmlp of another checkout (say, ``git worktree
+add DIR REV``) as a third implementation, interleaved with the others: a
+before/after comparison under the same machine conditions.
 
 See ``benchmarks/README.md`` for what each column means.
 """
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import json
 import os
 import platform
@@ -124,8 +130,13 @@ def _dataset(key: str, rows: int | None) -> tuple[NDArray, NDArray]:
 
 
 # --------------------------------------------------------- implementations
-def _implementations() -> tuple[dict[str, tuple[type, type]], str | None]:
-    """``{name: (classifier, regressor)}``, and why skmlp is missing if it is."""
+def _implementations(baseline: str | None = None
+                     ) -> tuple[dict[str, tuple[type, type]], str | None]:
+    """``{name: (classifier, regressor)}``, and why skmlp is missing if it is.
+
+    With ``baseline`` (the root of another skmlp checkout), that checkout's
+    skmlp is added as ``"baseline"``.
+    """
     impls: dict[str, tuple[type, type]] = {"sklearn": (MLPClassifier, MLPRegressor)}
     # Benchmark this checkout's skmlp, whether or not (another) one is installed.
     repo_root = str(Path(__file__).resolve().parents[1])
@@ -137,7 +148,24 @@ def _implementations() -> tuple[dict[str, tuple[type, type]], str | None]:
         impls["skmlp"] = (skmlp.MLPClassifierBP, skmlp.MLPRegressorBP)
     except Exception as exc:  # still being written: benchmark sklearn alone
         return impls, f"{type(exc).__name__}: {exc}"
+    if baseline is not None:
+        other = _import_package(Path(baseline) / "skmlp", "skmlp_baseline")
+        impls["baseline"] = (other.MLPClassifierBP, other.MLPRegressorBP)
     return impls, None
+
+
+def _import_package(directory: Path, name: str) -> Any:
+    """Import the package in ``directory`` under the module name ``name``
+    (its modules import each other relatively, so two copies can coexist)."""
+    init = directory / "__init__.py"
+    if not init.is_file():
+        raise SystemExit(f"--baseline: no skmlp package at {directory}")
+    spec = importlib.util.spec_from_file_location(
+        name, init, submodule_search_locations=[str(directory)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def _skmlp_predict_chunk(n_units: Sequence[int]) -> int | None:
@@ -252,7 +280,7 @@ def benchmark(calls: dict[str, Callable[[], T]],
               repeats: int) -> tuple[dict[str, list[tuple[float, T]]], Bound]:
     """Time ``calls`` interleaved, with the GEMM-bound passes interleaved too.
 
-    Each round runs every call once, in order (sklearn, skmlp), then every
+    Each round runs every call once, in order (sklearn, skmlp[, baseline]), then every
     bound pass once; the bound passes also run 3 times up front.
 
     Returns
@@ -369,9 +397,11 @@ def _record(bound: Bound, flops: float, impl_rows: dict[str, dict[str, Any]]
             ) -> dict[str, Any]:
     """The bound and per-implementation part of a record, with the ratio."""
     ratio = curve_diff = None
+    for row in impl_rows.values():
+        row["vs_sklearn"] = row["median_s"] / impl_rows["sklearn"]["median_s"]
     if "skmlp" in impl_rows:
         sk, ours = impl_rows["sklearn"], impl_rows["skmlp"]
-        ratio = ours["median_s"] / sk["median_s"]
+        ratio = ours["vs_sklearn"]
         if sk["loss_curve"] and len(sk["loss_curve"]) == len(ours["loss_curve"]):
             curve_diff = float(np.max(np.abs(np.subtract(sk["loss_curve"],
                                                          ours["loss_curve"]))))
@@ -406,7 +436,11 @@ def format_table(report: dict[str, Any]) -> str:
                      + (" (BUSY MACHINE: timings are noisy)" if busy else ""))
     if meta["skmlp_error"]:
         lines.append(f"skmlp NOT benchmarked ({meta['skmlp_error']})")
-    header = (f"{'workload':<26} {'dtype':<7} {'impl':<7} {'seconds':>8} "
+    if meta["baseline"]:
+        lines.append(f"baseline: skmlp {meta['baseline']['skmlp_version']} "
+                     f"({meta['baseline']['git_revision']}) from "
+                     f"{meta['baseline']['path']}")
+    header = (f"{'workload':<26} {'dtype':<7} {'impl':<8} {'seconds':>8} "
               f"{'[min – max]':<17} {'vs sk':>6} {'GFLOP/s':>7} {'x bound':>7} "
               f"{'n_iter':>6} {'loss':>9} {'peak MiB':>8}")
     lines += [header, "-" * len(header)]
@@ -414,15 +448,15 @@ def format_table(report: dict[str, Any]) -> str:
         label = f"{rec['workload']} {rec['op']} {rec['n_samples']}x{rec['layers'][0]}"
         share = rec.get("other_cpu_share")
         noise = "" if share is None else f"others' CPU {share:4.0%}"
-        lines.append(f"{label:<26} {rec['dtype']:<7} {'bound':<7} "
+        lines.append(f"{label:<26} {rec['dtype']:<7} {'bound':<8} "
                      f"{rec['gemm_bound_s']:>8.4f} {noise:<17} {'':>6} "
                      f"{rec['gemm_bound_gflops']:>7.1f} {1.0:>7.2f}")
         for name, r in rec["impls"].items():
-            vs = (rec["ratio_skmlp_sklearn"] if name == "skmlp" else 1.0)
+            vs = r["vs_sklearn"]
             spread = f"[{r['min_s']:.4f} – {r['max_s']:.4f}]"
             n_iter = "-" if r["n_iter"] is None else str(r["n_iter"])
             lines.append(
-                f"{'':<26} {rec['dtype']:<7} {name:<7} {r['median_s']:>8.4f} "
+                f"{'':<26} {rec['dtype']:<7} {name:<8} {r['median_s']:>8.4f} "
                 f"{spread:<17} {vs:>6.2f} {r['gflops']:>7.1f} {r['x_bound']:>7.2f} "
                 f"{n_iter:>6} {r['final_loss']:>9.5f} {r['peak_mib']:>8.1f}")
     lines.append("-" * len(header))
@@ -468,12 +502,13 @@ class OtherCPU:
         return (sum(ticks) - idle) / hz, sum(ticks) / hz, own.user + own.system
 
 
-def _git_revision() -> str | None:
-    """``git describe``-style revision of the checkout (``-dirty`` if modified)."""
+def _git_revision(path: Path | None = None) -> str | None:
+    """``git describe``-style revision of the checkout at ``path`` (default:
+    this one), ``-dirty`` if modified."""
     try:
         out = subprocess.run(
             ["git", "describe", "--always", "--dirty", "--abbrev=12"],
-            cwd=Path(__file__).resolve().parent, capture_output=True, text=True,
+            cwd=path or Path(__file__).resolve().parent, capture_output=True, text=True,
             timeout=10, check=True)
     except (OSError, subprocess.SubprocessError):
         return None
@@ -515,6 +550,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="BLAS threads for everything (default: all cores)")
     parser.add_argument("--json", default=None, metavar="PATH",
                         help="also write the results as JSON to PATH")
+    parser.add_argument("--baseline", default=None, metavar="DIR",
+                        help="also benchmark the skmlp of the checkout at DIR "
+                        "(e.g. made by 'git worktree add DIR REV'), interleaved, "
+                        "as 'baseline': a before/after comparison in one run")
     args = parser.parse_args(argv)
     keys = [k.strip().upper() for k in args.workloads.split(",") if k.strip()]
     unknown = sorted(set(keys) - set(WORKLOADS))
@@ -543,7 +582,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         ``--json``.
     """
     args = parse_args(argv)
-    impls, skmlp_error = _implementations()
+    impls, skmlp_error = _implementations(args.baseline)
     dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
     results: list[dict[str, Any]] = []
     load_start = _loadavg()
@@ -564,9 +603,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     skmlp_version = None
     if "skmlp" in impls:
         skmlp_version = sys.modules["skmlp"].__version__
+    baseline = None
+    if "baseline" in impls:
+        baseline = {"path": str(Path(args.baseline).resolve()),
+                    "skmlp_version": sys.modules["skmlp_baseline"].__version__,
+                    "git_revision": _git_revision(Path(args.baseline))}
     meta = {
         "skmlp_version": skmlp_version, "skmlp_error": skmlp_error,
-        "git_revision": _git_revision(),
+        "git_revision": _git_revision(), "baseline": baseline,
         "sklearn_version": sklearn.__version__, "numpy_version": np.__version__,
         "python": platform.python_version(),
         "blas": ", ".join(sorted({f"{i['internal_api']} {i.get('version')}"

@@ -76,7 +76,7 @@ def test_tiny_run_table_and_json(bench, tmp_path, capsys):
     assert set(record["impls"]) == expected
     for name, row in record["impls"].items():
         for key in ("median_s", "min_s", "max_s", "gflops", "x_bound",
-                    "x_bound_best", "final_loss", "peak_mib"):
+                    "x_bound_best", "vs_sklearn", "final_loss", "peak_mib"):
             assert _positive(row[key]), (name, key)
         assert row["min_s"] <= row["median_s"] <= row["max_s"]
         assert len(row["seconds"]) == 1
@@ -93,3 +93,32 @@ def test_tiny_run_table_and_json(bench, tmp_path, capsys):
         assert word in table
     if "skmlp" not in expected:
         assert "skmlp NOT benchmarked" in table
+    assert meta["baseline"] is None and "baseline" not in table
+
+
+def test_baseline_checkout_runs_interleaved(bench, capsys):
+    """``--baseline DIR`` adds another checkout's skmlp as a third
+    implementation; this checkout as its own baseline does the same work."""
+    repo = BENCH_PATH.parents[1]
+    try:
+        report = bench.main(["--quick", "--workloads", "C", "--repeats", "1",
+                             "--dtype", "float64", "--baseline", str(repo)])
+    finally:
+        sys.modules.pop("skmlp_baseline", None)
+    table = capsys.readouterr().out
+    meta = report["meta"]
+    assert meta["baseline"]["path"] == str(repo)
+    assert meta["baseline"]["skmlp_version"] == meta["skmlp_version"]
+    (record,) = report["results"]
+    impls = record["impls"]
+    assert list(impls) == ["sklearn", "skmlp", "baseline"]
+    assert impls["baseline"]["loss_curve"] == impls["skmlp"]["loss_curve"]
+    assert _positive(impls["baseline"]["vs_sklearn"])
+    assert impls["sklearn"]["vs_sklearn"] == 1.0
+    assert f"baseline: skmlp {meta['skmlp_version']}" in table
+    assert sum(line.split()[1:2] == ["baseline"] for line in table.splitlines()) == 1
+
+
+def test_baseline_must_be_an_skmlp_checkout(bench, tmp_path):
+    with pytest.raises(SystemExit, match="no skmlp package"):
+        bench.main(["--quick", "--workloads", "C", "--baseline", str(tmp_path)])
