@@ -44,6 +44,16 @@ __all__ = [
 ]
 
 
+def _row(value: float, like: NDArray) -> NDArray:
+    """``value`` as a row shaped like the last axis of ``like``.
+
+    NumPy vectorises binary ufuncs such as ``maximum`` only when the operand
+    has a contiguous last axis: against this row instead of the scalar they
+    run 2-4 times faster, with the same results.
+    """
+    return np.full(like.shape[-1:], value, dtype=like.dtype)
+
+
 class Activation(ParamsMixin, ABC):
     """Base class of every activation function.
 
@@ -144,9 +154,7 @@ class ReLU(Activation):
 
     def forward(self, z: NDArray, out: NDArray) -> NDArray:
         """Compute max(0, z)."""
-        # A row of zeros, not the scalar 0: NumPy vectorises maximum only
-        # when the operand has a contiguous last axis (2-4x faster, same bits).
-        return np.maximum(z, np.zeros(z.shape[-1:], dtype=z.dtype), out=out)
+        return np.maximum(z, _row(0, z), out=out)
 
     def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
         """Zero δ where the unit is inactive."""
@@ -181,7 +189,8 @@ class LeakyReLU(Activation):
 
     def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
         """δ ← δ ⊙ (1 if a > 0 else s)."""
-        slope = np.where(a > 0, 1.0, self.negative_slope).astype(delta.dtype)
+        slope = (a > 0).astype(delta.dtype)  # 1 or 0, then max(·, s): 1 or s
+        np.maximum(slope, _row(self.negative_slope, slope), out=slope)
         return np.multiply(delta, slope, out=delta)
 
 
@@ -214,17 +223,26 @@ class ELU(Activation):
         self.alpha = alpha
 
     def forward(self, z: NDArray, out: NDArray) -> NDArray:
-        """Compute the ELU; ``expm1`` keeps precision near zero."""
-        negative = self.alpha * np.expm1(np.minimum(z, 0))
-        positive = z > 0
-        if out is not z:
-            out[...] = z
-        np.copyto(out, negative, where=~positive)
+        """Compute the ELU as max(z, 0) + α·expm1(min(z, 0)).
+
+        One of the two terms is exactly 0 for every z, so this is z or
+        α(eᶻ − 1) exactly, without a masked (branching) selection;
+        ``expm1`` keeps precision near zero.
+        """
+        zeros = _row(0, z)
+        negative = np.minimum(z, zeros)  # before ``out``, which may be ``z``
+        np.maximum(z, zeros, out=out)
+        np.expm1(negative, out=negative)
+        negative *= self.alpha
+        out += negative
         return out
 
     def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
         """δ ← δ ⊙ (1 if a > 0 else a + α)."""
-        slope = np.where(a > 0, 1.0, a + self.alpha).astype(delta.dtype, copy=False)
+        positive = a > 0
+        slope = np.add(a, self.alpha, dtype=delta.dtype)
+        slope *= ~positive  # a + α where a ≤ 0, 0 elsewhere ...
+        slope += positive  # ... and 1 where a > 0
         return np.multiply(delta, slope, out=delta)
 
 
