@@ -451,9 +451,11 @@ class Network:
         output = self.forward(coefs, intercepts, X, workspace, batch_norm=batch_norm,
                               training=True, rng=rng)
         weight_sum = n if sample_weight is None else sample_weight.sum()
-        weights = params[: self.n_coef_params]
         value = loss.value(y, output, sample_weight)
-        value += (0.5 * alpha) * np.dot(weights, weights) / weight_sum
+        # Σₗ‖W⁽ˡ⁾‖², summed layer by layer as scikit-learn does (one dot
+        # product over all the weights would round differently).
+        squared_norm = sum(np.dot(W.ravel(), W.ravel()) for W in coefs)
+        value += (0.5 * alpha) * squared_norm / weight_sum
 
         delta = self.output_delta(loss, y, workspace, n)
         if sample_weight is not None:
@@ -463,6 +465,7 @@ class Network:
         self.backward(coefs, X, workspace, coef_grads, intercept_grads,
                       batch_norm=batch_norm, batch_norm_grads=batch_norm_grads)
         # ∂J/∂W = (a⁽ˡ⁻¹⁾ᵀδ⁽ˡ⁾ + αW⁽ˡ⁾) / n for every layer at once.
+        weights = params[: self.n_coef_params]
         grads[: self.n_coef_params] += np.multiply(
             weights, alpha, out=scratch[: self.n_coef_params]
         )

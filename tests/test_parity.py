@@ -267,6 +267,18 @@ def test_activation(problem, solver, activation):
     assert_parity(sk, bp, PROBLEMS[problem][1])
 
 
+@pytest.mark.parametrize("alpha", [0.0, 0.1, 10.0])
+@pytest.mark.parametrize("solver", ["sgd-nesterov", "adam", "lbfgs"])
+@pytest.mark.parametrize("problem", ["multiclass", "regression"])
+def test_alpha(problem, solver, alpha):
+    """The L2 penalty enters the loss as scikit-learn adds it up, layer by
+    layer: one dot product over all the weights rounds differently, which
+    shows in the loss curve once α is large."""
+    params = dict(BASE, hidden_layer_sizes=(6, 4), alpha=alpha, **SOLVERS[solver])
+    sk, bp = fit_pair(problem, params)
+    assert_parity(sk, bp, PROBLEMS[problem][1])
+
+
 def test_adam_ignores_sgd_schedules_like_sklearn():
     params = dict(BASE, **SOLVERS["adam"])
     constant = MLPClassifier(**params).fit(*PROBLEMS["binary"][1:3])
