@@ -66,6 +66,30 @@ def _max_abs(X) -> float:
     return max(float(data.max()), -float(data.min())) if data.size else 0.0
 
 
+def _checked_layer(drawn, layer: int, fan_in: int, fan_out: int):
+    """The ``(coef, intercept)`` an initialiser drew for ``layer``, checked:
+    finite arrays of shapes ``(fan_in, fan_out)`` and ``(fan_out,)``."""
+    expected = ((fan_in, fan_out), (fan_out,))
+    try:
+        coef, intercept = (np.asarray(array, dtype=float) for array in drawn)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"weight_init must return (coef, intercept) arrays for layer {layer}; "
+            f"got {drawn!r:.80}."
+        ) from exc
+    if (coef.shape, intercept.shape) != expected:
+        raise ValueError(
+            f"weight_init returned arrays of shapes {coef.shape} and "
+            f"{intercept.shape} for layer {layer}; expected {expected[0]} and "
+            f"{expected[1]}."
+        )
+    if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
+        raise ValueError(
+            f"weight_init returned non-finite values for layer {layer}."
+        )
+    return drawn
+
+
 def _validate_params_every_call(partial_fit):
     """Validate the parameters on every call to ``partial_fit``.
 
@@ -236,9 +260,10 @@ class BaseMLP(BaseEstimator, ABC):
         if first_pass:
             initializer = resolve(self.weight_init, INITIALIZERS)
             layers = [
-                initializer(fan_in, fan_out, activation=hidden,
-                            random_state=random_state, dtype=X.dtype)
-                for fan_in, fan_out in network.coef_shapes
+                _checked_layer(initializer(fan_in, fan_out, activation=hidden,
+                                           random_state=random_state,
+                                           dtype=X.dtype), layer, fan_in, fan_out)
+                for layer, (fan_in, fan_out) in enumerate(network.coef_shapes)
             ]
             params = network.pack(*zip(*layers), dtype=X.dtype)
             norm_stats = network.init_norm_stats(X.dtype)

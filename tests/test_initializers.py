@@ -10,8 +10,10 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
+from skmlp import MLPClassifierBP
 from skmlp.activations import ACTIVATIONS
 from skmlp.initializers import (
     INITIALIZERS,
@@ -19,6 +21,7 @@ from skmlp.initializers import (
     GlorotUniform,
     HeNormal,
     HeUniform,
+    Initializer,
     SklearnGlorotUniform,
 )
 
@@ -150,3 +153,41 @@ def test_consecutive_layers_use_fresh_draws(name):
     first, _ = _draw(INITIALIZERS[name](), 4, 4, random_state=rs)
     second, _ = _draw(INITIALIZERS[name](), 4, 4, random_state=rs)
     assert not np.array_equal(first, second)
+
+
+class _Broken(Initializer):
+    """Returns whatever it was built with, whatever the layer."""
+
+    def __init__(self, result=None):
+        self.result = result
+
+    def __call__(self, fan_in, fan_out, *, activation, random_state, dtype):
+        return self.result(fan_in, fan_out)
+
+
+@pytest.mark.parametrize("result, message", [
+    (lambda i, o: (np.zeros((o, i)), np.zeros(o)),
+     r"shapes \(4, 3\) and \(4,\) for layer 0; expected \(3, 4\) and \(4,\)"),
+    (lambda i, o: (np.zeros((i, o)), np.zeros(i)),
+     r"shapes \(3, 4\) and \(3,\) for layer 0"),
+    (lambda i, o: (np.full((i, o), np.nan), np.zeros(o)),
+     r"non-finite values for layer 0"),
+    (lambda i, o: np.zeros((i, o)), r"must return \(coef, intercept\)"),
+    (lambda i, o: None, r"must return \(coef, intercept\)"),
+])
+def test_custom_initializer_output_is_checked(result, message):
+    """A custom initialiser returning the wrong thing gets an error naming
+    weight_init, the layer and the shapes, and leaves a fitted model as it
+    was."""
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    y = np.arange(20) % 2
+    clf = MLPClassifierBP(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    before = [c.copy() for c in clf.coefs_]
+    clf.set_params(weight_init=_Broken(result))
+    with pytest.raises(ValueError, match="weight_init") as info:
+        clf.fit(X, y)
+    assert info.match(message)
+    for ours, theirs in zip(clf.coefs_, before):
+        np.testing.assert_array_equal(ours, theirs)
