@@ -104,8 +104,10 @@ Scheduler, default="constant"
         Weight initialisation. ``"sklearn"`` is scikit-learn's rule (uniform
         weights and biases in ±√(6/(fan_in+fan_out)), ±√(2/...) for
         logistic), so that training starts exactly where scikit-learn's does;
-        Glorot (Xavier) and He rules draw weights and zero the biases.
-        New in skmlp.
+        Glorot (Xavier) and He rules draw weights and zero the biases. An
+        :class:`~skmlp.initializers.Initializer` object must return finite
+        ``(coef, intercept)`` arrays of shapes ``(fan_in, fan_out)`` and
+        ``(fan_out,)``; anything else raises a ``ValueError``. New in skmlp.
 
     batch_norm : bool, default=False
         Normalise every hidden layer's pre-activations over the mini-batch,
