@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 BENCH_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_mlp.py"
+OVERHEAD_PATH = BENCH_PATH.with_name("bench_overhead.py")
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +123,16 @@ def test_baseline_checkout_runs_interleaved(bench, capsys):
 def test_baseline_must_be_an_skmlp_checkout(bench, tmp_path):
     with pytest.raises(SystemExit, match="no skmlp package"):
         bench.main(["--quick", "--workloads", "C", "--baseline", str(tmp_path)])
+
+
+def test_overhead_benchmark_runs(capsys):
+    spec = importlib.util.spec_from_file_location("bench_overhead", OVERHEAD_PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = module.main(["--repeats", "1", "--epochs", "1"])
+    assert [row["hidden_layers"] for row in rows] == [1, 2]
+    for row in rows:
+        assert _positive(row["sklearn"]) and _positive(row["skmlp"])
+        assert math.isclose(row["ratio"], row["skmlp"] / row["sklearn"])
+    table = capsys.readouterr().out
+    assert "hidden layers" in table and len(table.splitlines()) == 3
