@@ -46,7 +46,7 @@ from ._network import BatchNormParams, Network
 from ._params import resolve
 from ._training import Checkpoint, Diverged, EpochRunner, TrainingState, as_targets
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from .callbacks import Callback
+from .callbacks import Callback, _batch_norm_kwargs
 from .initializers import INITIALIZERS
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
@@ -446,10 +446,13 @@ class BaseMLP(BaseEstimator, ABC):
                 ))
                 stop, state = self._handle_plateau(record, scheduler, state)
                 coefs, intercepts = network.unpack(state.params)
+                batch_norm = network.unpack_batch_norm(state.params,
+                                                       state.norm_stats)
                 for callback in callbacks:
                     stop |= bool(callback.on_epoch_end(
                         self, epoch=epoch, record=entry, coefs=coefs,
                         intercepts=intercepts,
+                        **_batch_norm_kwargs(callback.on_epoch_end, batch_norm),
                     ))
                 # Older restore points can't be chosen once a newer one is
                 # proven finite (see _last_finite_checkpoint): free them first.
@@ -495,8 +498,12 @@ class BaseMLP(BaseEstimator, ABC):
             warnings.warn(message, ConvergenceWarning, stacklevel=4)
         final_params, final_norm_stats = self._returned_weights(record, state)
         final_coefs, final_intercepts = network.unpack(final_params)
+        final_batch_norm = network.unpack_batch_norm(final_params, final_norm_stats)
         for callback in callbacks:
-            callback.on_train_end(self, coefs=final_coefs, intercepts=final_intercepts)
+            callback.on_train_end(
+                self, coefs=final_coefs, intercepts=final_intercepts,
+                **_batch_norm_kwargs(callback.on_train_end, final_batch_norm),
+            )
         return {
             **record,
             "callbacks_": callbacks,

@@ -17,8 +17,9 @@ The hooks are called in this order::
 
 During training the estimator's fitted attributes are those from before the
 call: the new weights are passed to the hooks as arrays (``coefs``,
-``intercepts``) and assigned to the estimator only when the call ends.
-Callbacks apply to the stochastic solvers (not ``solver="lbfgs"``).
+``intercepts``, and ``batch_norm`` for networks with batch normalisation)
+and assigned to the estimator only when the call ends. Callbacks apply to
+the stochastic solvers (not ``solver="lbfgs"``).
 
 Built-in callbacks
 ------------------
@@ -39,9 +40,9 @@ in attributes ending in ``_``, set during training.
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import sys
-import warnings
 from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -49,6 +50,7 @@ from typing import Any, ClassVar
 from numpy.typing import NDArray
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._network import BatchNormParams
 from ._params import ParamsMixin
 
 __all__ = ["BestWeights", "Callback", "EarlyStopping", "ProgressBar"]
@@ -105,8 +107,8 @@ class Callback(ParamsMixin):
         """
 
     def on_epoch_end(self, estimator, *, epoch: int, record: Mapping[str, Any],
-                     coefs: Sequence[NDArray],
-                     intercepts: Sequence[NDArray]) -> bool | None:
+                     coefs: Sequence[NDArray], intercepts: Sequence[NDArray],
+                     batch_norm: BatchNormParams | None = None) -> bool | None:
         """Called after each epoch; return ``True`` to stop training.
 
         Parameters
@@ -119,6 +121,13 @@ class Callback(ParamsMixin):
             ``"grad_norms"``.
         coefs, intercepts : list of ndarray
             The current weights. Copy them to keep them; do not modify.
+        batch_norm : named tuple of lists of ndarray, or None
+            With ``batch_norm=True``: the current ``scales``, ``offsets``,
+            ``running_means`` and ``running_vars`` of every hidden layer
+            (what becomes ``batch_norm_scales_`` and so on), under the same
+            rules as ``coefs``; ``None`` otherwise. Passed only to hooks that
+            declare it (or ``**kwargs``), so callbacks written without it
+            keep working.
 
         Returns
         -------
@@ -126,7 +135,8 @@ class Callback(ParamsMixin):
         """
 
     def on_train_end(self, estimator, *, coefs: Sequence[NDArray],
-                     intercepts: Sequence[NDArray]) -> None:
+                     intercepts: Sequence[NDArray],
+                     batch_norm: BatchNormParams | None = None) -> None:
         """Called once after the last epoch, before the weights are assigned.
 
         Parameters
@@ -135,11 +145,28 @@ class Callback(ParamsMixin):
         coefs, intercepts : list of ndarray
             The final weights; this hook may overwrite them in place (for
             instance to restore the best weights seen).
+        batch_norm : named tuple of lists of ndarray, or None
+            The final batch-normalisation parameters and statistics (see
+            :meth:`on_epoch_end`); this hook may overwrite them in place too.
         """
+
+
+def _batch_norm_kwargs(hook, batch_norm: BatchNormParams | None) -> dict[str, Any]:
+    """``{"batch_norm": batch_norm}`` if ``hook`` declares that parameter (or
+    ``**kwargs``), else ``{}``: hooks written before it existed don't get it."""
+    parameters = inspect.signature(hook).parameters.values()
+    if any(p.name == "batch_norm" or p.kind is p.VAR_KEYWORD for p in parameters):
+        return {"batch_norm": batch_norm}
+    return {}
 
 
 def _copy_weights(arrays: Sequence[NDArray]) -> list[NDArray]:
     return [array.copy() for array in arrays]
+
+
+def _copy_batch_norm(batch_norm: BatchNormParams | None) -> BatchNormParams | None:
+    return None if batch_norm is None else BatchNormParams(
+        *(_copy_weights(arrays) for arrays in batch_norm))
 
 
 class _MonitorMixin:
@@ -229,9 +256,8 @@ class EarlyStopping(_MonitorMixin, Callback):
         The least change that counts as an improvement, ``>= 0``.
     restore_best_weights : bool, default=True
         Write the weights of the best epoch back when training ends (whether
-        or not this callback stopped it). Only the weights and biases
-        (``coefs_``, ``intercepts_``) are passed to callbacks: with
-        ``batch_norm=True`` nothing is restored, with a warning.
+        or not this callback stopped it), with ``batch_norm=True`` its
+        batch-normalisation parameters and running statistics too.
 
     Attributes
     ----------
@@ -296,25 +322,18 @@ class EarlyStopping(_MonitorMixin, Callback):
         self.stopped_epoch_ = None
         self.wait_ = 0
         self.restored_ = False
-        self.best_coefs_ = self.best_intercepts_ = None
-        self._restorable_ = self.restore_best_weights
-        if self.restore_best_weights and getattr(estimator, "batch_norm", False):
-            warnings.warn(
-                "EarlyStopping(restore_best_weights=True) cannot restore the "
-                "batch-normalisation parameters (callbacks only see coefs and "
-                "intercepts); the final weights are kept.",
-                UserWarning, stacklevel=2,
-            )
-            self._restorable_ = False
+        self.best_coefs_ = self.best_intercepts_ = self.best_batch_norm_ = None
 
-    def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts) -> bool:
+    def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts,
+                     batch_norm=None) -> bool:
         """Track the metric; return ``True`` after ``patience`` bad epochs."""
         value = self._monitored(record, epoch)
         if self._update_best(value, epoch):
             self.wait_ = 0
-            if self._restorable_:
+            if self.restore_best_weights:
                 self.best_coefs_ = _copy_weights(coefs)
                 self.best_intercepts_ = _copy_weights(intercepts)
+                self.best_batch_norm_ = _copy_batch_norm(batch_norm)
             return False
         self.wait_ += 1
         if self.wait_ >= self.patience:
@@ -322,15 +341,21 @@ class EarlyStopping(_MonitorMixin, Callback):
             return True
         return False
 
-    def on_train_end(self, estimator, *, coefs, intercepts) -> None:
-        """Write the best epoch's weights into ``coefs``/``intercepts``."""
+    def on_train_end(self, estimator, *, coefs, intercepts, batch_norm=None) -> None:
+        """Write the best epoch's weights (and batch-normalisation
+        parameters) into the final ones."""
         if self.best_coefs_ is not None and self.wait_ > 0:
-            for target, best in zip([*coefs, *intercepts],
-                                    [*self.best_coefs_, *self.best_intercepts_]):
+            targets, bests = [coefs, intercepts], [self.best_coefs_,
+                                                   self.best_intercepts_]
+            if batch_norm is not None:
+                targets, bests = [*targets, *batch_norm], [*bests,
+                                                          *self.best_batch_norm_]
+            for target, best in zip([a for arrays in targets for a in arrays],
+                                    [a for arrays in bests for a in arrays]):
                 target[...] = best
             self.restored_ = True
         # The estimator holds the restored weights now; drop the copies.
-        self.best_coefs_ = self.best_intercepts_ = None
+        self.best_coefs_ = self.best_intercepts_ = self.best_batch_norm_ = None
 
 
 class BestWeights(_MonitorMixin, Callback):
@@ -359,6 +384,10 @@ class BestWeights(_MonitorMixin, Callback):
     ----------
     best_coefs_, best_intercepts_ : list of ndarray or None
         Copies of the weights and biases at ``best_epoch_``.
+    best_batch_norm_ : named tuple of lists of ndarray, or None
+        With ``batch_norm=True``, copies of the batch-normalisation
+        ``scales``, ``offsets``, ``running_means`` and ``running_vars`` at
+        ``best_epoch_``; ``None`` otherwise.
     best_epoch_ : int or None
         The epoch with the best value.
     best_value_ : float
@@ -369,9 +398,9 @@ class BestWeights(_MonitorMixin, Callback):
 
     Notes
     -----
-    Callbacks see the weights and biases only: with ``batch_norm=True`` the
-    copies do not include the batch-normalisation parameters and running
-    statistics of that epoch.
+    The checkpoints hold the weights and biases only; with
+    ``batch_norm=True`` the best epoch's batch-normalisation parameters are
+    kept as well (``best_batch_norm_``).
 
     Examples
     --------
@@ -409,14 +438,16 @@ class BestWeights(_MonitorMixin, Callback):
         """Validate the hyperparameters and reset the state."""
         self._validate_params()
         self._reset_best()
-        self.best_coefs_ = self.best_intercepts_ = None
+        self.best_coefs_ = self.best_intercepts_ = self.best_batch_norm_ = None
         self.checkpoints_ = {}
 
-    def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts) -> None:
+    def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts,
+                     batch_norm=None) -> None:
         """Copy the weights when they are the best so far or due a checkpoint."""
         if self._update_best(self._monitored(record, epoch), epoch):
             self.best_coefs_ = _copy_weights(coefs)
             self.best_intercepts_ = _copy_weights(intercepts)
+            self.best_batch_norm_ = _copy_batch_norm(batch_norm)
         if self.save_every is not None and epoch % self.save_every == 0:
             self.checkpoints_[epoch] = (_copy_weights(coefs),
                                         _copy_weights(intercepts))

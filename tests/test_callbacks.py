@@ -367,13 +367,69 @@ def test_early_stopping_with_a_huge_min_delta_keeps_the_first_epoch():
     assert_array_equal(est.coefs_[0], _fit_epochs(1).coefs_[0])
 
 
-def test_early_stopping_with_batch_norm_warns_and_keeps_the_last_weights():
-    with pytest.warns(UserWarning, match="batch-normalisation"):
+BATCH_NORM_ATTRIBUTES = ["batch_norm_scales_", "batch_norm_offsets_",
+                         "batch_norm_running_means_", "batch_norm_running_vars_"]
+
+
+def _all_weights(est):
+    """Every fitted array of ``est``: weights, biases, batch-norm state."""
+    arrays = est.coefs_ + est.intercepts_
+    for name in BATCH_NORM_ATTRIBUTES:
+        arrays += getattr(est, name)
+    return arrays
+
+
+def test_early_stopping_restores_batch_norm_parameters_too():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
         est = MLPClassifierBP(**NOISY, max_iter=5, batch_norm=True, callbacks=[
             EarlyStopping(patience=1, min_delta=1e9)]).fit(X, Y)
-    assert not est.callbacks_[0].restored_
-    last = _fit_epochs(est.n_iter_, batch_norm=True)
-    assert_array_equal(est.coefs_[0], last.coefs_[0])
+    used = est.callbacks_[0]
+    assert (used.best_epoch_, est.n_iter_) == (1, 2) and used.restored_
+    at_best, last = _fit_epochs(1, batch_norm=True), _fit_epochs(2, batch_norm=True)
+    ours, theirs, final = map(_all_weights, (est, at_best, last))
+    assert len(ours) == 2 + 2 + 4
+    for mine, best, latest in zip(ours, theirs, final):
+        assert_array_equal(mine, best)
+        assert not np.array_equal(mine, latest)
+    assert_array_equal(est.predict_proba(X), at_best.predict_proba(X))
+    assert used.best_batch_norm_ is None  # the copies are released
+
+
+class LegacyHooks(Callback):
+    """Hooks written without the ``batch_norm`` parameter."""
+
+    def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts):
+        self.epochs_ = [*getattr(self, "epochs_", []), epoch]
+
+    def on_train_end(self, estimator, *, coefs, intercepts):
+        self.ended_ = True
+
+
+class BatchNormSpy(Callback):
+    """Records the ``batch_norm`` argument each hook receives."""
+
+    def on_epoch_end(self, estimator, **kwargs):
+        self.seen_ = [*getattr(self, "seen_", []), kwargs["batch_norm"]]
+
+    def on_train_end(self, estimator, *, coefs, intercepts, batch_norm=None):
+        self.final_ = batch_norm
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_hooks_get_batch_norm_only_if_they_declare_it(batch_norm):
+    est = MLPClassifierBP((8,), max_iter=2, random_state=0, batch_norm=batch_norm,
+                          callbacks=[LegacyHooks(), BatchNormSpy()]).fit(X, Y)
+    legacy, spy = est.callbacks_
+    assert legacy.epochs_ == [1, 2] and legacy.ended_
+    if not batch_norm:
+        assert spy.seen_ == [None, None] and spy.final_ is None
+        return
+    assert len(spy.seen_) == 2
+    for field, name in zip(spy.final_._fields, BATCH_NORM_ATTRIBUTES):
+        assert field == name.removeprefix("batch_norm_").removesuffix("_")
+        for final, fitted in zip(getattr(spy.final_, field), getattr(est, name)):
+            assert_array_equal(final, fitted)
 
 
 def test_early_stopping_errors_name_the_problem():
@@ -426,6 +482,21 @@ def test_best_weights_keeps_the_best_epoch_and_checkpoints():
     assert_array_equal(est.coefs_[0], _fit_epochs(11).coefs_[0])
     # The copies are copies, not views of the live weights.
     assert not np.shares_memory(keeper.checkpoints_[10][0][0], est.coefs_[0])
+    assert keeper.best_batch_norm_ is None  # no batch normalisation
+
+
+def test_best_weights_keeps_the_best_batch_norm_parameters():
+    est = MLPClassifierBP(**NOISY, max_iter=11, batch_norm=True,
+                          callbacks=[BestWeights()]).fit(X, Y)
+    keeper = est.callbacks_[0]
+    best_epoch = int(np.argmin(est.loss_curve_)) + 1
+    assert keeper.best_epoch_ == best_epoch < 11
+    at_best = _fit_epochs(best_epoch, batch_norm=True)
+    kept = keeper.best_coefs_ + keeper.best_intercepts_
+    for arrays in keeper.best_batch_norm_:
+        kept += arrays
+    for ours, theirs in zip(kept, _all_weights(at_best), strict=True):
+        assert_array_equal(ours, theirs)
 
 
 def test_best_weights_by_validation_score():
