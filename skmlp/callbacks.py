@@ -345,14 +345,12 @@ class EarlyStopping(_MonitorMixin, Callback):
         """Write the best epoch's weights (and batch-normalisation
         parameters) into the final ones."""
         if self.best_coefs_ is not None and self.wait_ > 0:
-            targets, bests = [coefs, intercepts], [self.best_coefs_,
-                                                   self.best_intercepts_]
-            if batch_norm is not None:
-                targets, bests = [*targets, *batch_norm], [*bests,
-                                                          *self.best_batch_norm_]
-            for target, best in zip([a for arrays in targets for a in arrays],
-                                    [a for arrays in bests for a in arrays]):
-                target[...] = best
+            groups = [(coefs, self.best_coefs_), (intercepts, self.best_intercepts_)]
+            if batch_norm is not None and self.best_batch_norm_ is not None:
+                groups += zip(batch_norm, self.best_batch_norm_)
+            for targets, bests in groups:
+                for target, best in zip(targets, bests):
+                    target[...] = best
             self.restored_ = True
         # The estimator holds the restored weights now; drop the copies.
         self.best_coefs_ = self.best_intercepts_ = self.best_batch_norm_ = None
