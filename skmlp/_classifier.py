@@ -19,6 +19,8 @@ from sklearn.utils.validation import validate_data
 from ._base import BaseMLP, _validate_params_every_call
 from ._docs import fill_shared_docs
 
+__all__ = ["MLPClassifierBP"]
+
 
 def _indicator_matrix(binarizer: LabelBinarizer, y) -> NDArray:
     """``binarizer.transform(y).astype(bool)``, without its dense int64
@@ -27,8 +29,6 @@ def _indicator_matrix(binarizer: LabelBinarizer, y) -> NDArray:
     sparse_binarizer = copy.copy(binarizer)
     sparse_binarizer.sparse_output = True
     return sparse_binarizer.transform(y).astype(bool).toarray()
-
-__all__ = ["MLPClassifierBP"]
 
 
 def _uses_stochastic_solver(estimator) -> bool:
