@@ -9,17 +9,22 @@ and turns a name-or-object specification into a fresh, validated component.
 
 from __future__ import annotations
 
+import difflib
 import inspect
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, TypeVar
 
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import (
+    HasMethods,
     InvalidParameterError,
+    _Constraint,
+    make_constraint,
     validate_parameter_constraints,
 )
 
-__all__ = ["ParamsMixin", "resolve"]
+__all__ = ["Component", "ParamsMixin", "make_registry", "resolve",
+           "validate_params"]
 
 T = TypeVar("T")
 
@@ -39,6 +44,16 @@ class ParamsMixin:
 
     _parameter_constraints: ClassVar[dict[str, list]] = {}
 
+    #: The registry key of a built-in (``"adam"``); ``None`` for a component
+    #: that is only ever passed as an object.
+    name: ClassVar[str | None] = None
+
+    #: The estimator-level parameters (``beta_1``, ``power_t``, ...) that this
+    #: component reads when it is given *by name*: each becomes the
+    #: constructor argument of the same name. Only the names listed here are
+    #: passed, so a new component inherits nothing it does not declare.
+    estimator_params: ClassVar[tuple[str, ...]] = ()
+
     _get_param_names = classmethod(BaseEstimator._get_param_names.__func__)
     get_params = BaseEstimator.get_params
     set_params = BaseEstimator.set_params
@@ -52,11 +67,8 @@ class ParamsMixin:
             A subclass of ``ValueError`` and ``TypeError`` that names the
             parameter, the component, the value received and what is allowed.
         """
-        validate_parameter_constraints(
-            self._parameter_constraints,
-            self.get_params(deep=False),
-            caller_name=type(self).__name__,
-        )
+        validate_params(self._parameter_constraints, self.get_params(deep=False),
+                        caller_name=type(self).__name__)
 
     def __repr__(self) -> str:
         """Show the class and the hyperparameters that differ from defaults."""
@@ -72,12 +84,117 @@ class ParamsMixin:
         return f"{type(self).__name__}({', '.join(changed)})"
 
 
+class Component(_Constraint):
+    """A parameter constraint: the name of a built-in, or a component object.
+
+    Its message lists the names sorted, then the kind of object accepted
+    (no protocol internals); :func:`validate_params` adds the closest name
+    ("did you mean 'adam'?") to the error for a misspelt name.
+
+    Parameters
+    ----------
+    registry : mapping of str to type
+        The built-ins by name.
+    base : type
+        The base class of the family; objects are accepted when they are
+        instances of it or have its abstract methods.
+    extra_names : iterable of str, default=()
+        Names accepted besides the registry's (``"lbfgs"`` for ``solver``).
+    """
+
+    def __init__(self, registry: Mapping[str, type], base: type,
+                 extra_names: Iterable[str] = ()):
+        super().__init__()
+        self.registry = registry
+        self.base = base
+        self.names = sorted({*registry, *extra_names})
+        methods = sorted(getattr(base, "__abstractmethods__", ()))
+        self._duck = HasMethods(methods) if methods else None
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        if isinstance(val, str):
+            return val in self.names
+        if isinstance(val, type):
+            return False
+        return isinstance(val, self.base) or (
+            self._duck is not None and self._duck.is_satisfied_by(val))
+
+    def closest_name(self, val: Any) -> str | None:
+        """The valid name closest to a misspelt ``val``, if any is close."""
+        if not isinstance(val, str):
+            return None
+        matches = difflib.get_close_matches(val.lower(), self.names, n=1)
+        return matches[0] if matches else None
+
+    def __str__(self) -> str:
+        names = ", ".join(repr(name) for name in self.names)
+        article = "an" if self.base.__name__[0] in "AEIOU" else "a"
+        return f"one of {names}, or {article} {self.base.__name__} instance"
+
+
+def validate_params(constraints: Mapping[str, list], params: Mapping[str, Any], *,
+                    caller_name: str) -> None:
+    """scikit-learn's parameter validation, with better component errors.
+
+    A value that fails a :class:`Component` constraint gets a message that
+    lists the valid names sorted and, for a misspelt name, the closest one
+    ("did you mean 'adam'?"); a class passed where an instance belongs is told
+    to add ``()``. Every other parameter is validated by
+    :func:`sklearn.utils._param_validation.validate_parameter_constraints`.
+
+    Raises
+    ------
+    InvalidParameterError
+        A subclass of ``ValueError`` and ``TypeError``.
+    """
+    for param, value in params.items():
+        options = constraints.get(param)
+        if not isinstance(options, list):
+            continue
+        components = [c for c in options if isinstance(c, Component)]
+        if not components or any(
+            not isinstance(c, Component) and _is_satisfied(c, value)
+            for c in options
+        ) or any(c.is_satisfied_by(value) for c in components):
+            continue
+        component = components[0]
+        message = (f"The {param!r} parameter of {caller_name} must be "
+                   f"{component}. Got {value!r} instead.")
+        if isinstance(value, type):
+            message += f" Pass an instance: {value.__name__}()."
+        elif (closest := component.closest_name(value)) is not None:
+            message += f" Did you mean {closest!r}?"
+        raise InvalidParameterError(message)
+    validate_parameter_constraints(constraints, params, caller_name=caller_name)
+
+
+def _is_satisfied(constraint: Any, value: Any) -> bool:
+    return make_constraint(constraint).is_satisfied_by(value)
+
+
+def make_registry(*classes: type[T]) -> dict[str, type[T]]:
+    """The registry of built-ins ``{cls.name: cls}``, from their declarations.
+
+    Raises
+    ------
+    ValueError
+        When a class declares no name, or two declare the same one.
+    """
+    registry: dict[str, type[T]] = {}
+    for cls in classes:
+        name = getattr(cls, "name", None)
+        if not isinstance(name, str) or name in registry:
+            raise ValueError(f"{cls.__name__} needs a unique `name`, got {name!r}.")
+        registry[name] = cls
+    return registry
+
+
 def resolve(
     spec: str | T,
     registry: Mapping[str, type[T]],
     /,
     *,
-    flat_params: Mapping[str, Any] | None = None,
+    estimator_params: Mapping[str, Any] | None = None,
 ) -> T:
     """Turn a component given by name or as an object into a fresh component.
 
@@ -87,11 +204,11 @@ def resolve(
         A key of ``registry`` or a component instance.
     registry : mapping of str to type
         The built-in components by name.
-    flat_params : mapping, default=None
-        The estimator's flat scikit-learn parameters (``momentum``,
-        ``beta_1``, ``power_t``, ...). A named built-in receives those whose
-        names are among its own constructor parameters; an object ignores
-        them, its own parameters win.
+    estimator_params : mapping, default=None
+        The estimator's own parameters (``momentum``, ``beta_1``,
+        ``power_t``, ...). A named built-in receives those listed in its
+        class's :attr:`~ParamsMixin.estimator_params` declaration; an object
+        keeps its own parameters (the estimator checks for conflicts).
 
     Returns
     -------
@@ -101,8 +218,8 @@ def resolve(
     Raises
     ------
     InvalidParameterError
-        When ``spec`` is a class rather than an instance, or the component's
-        hyperparameters are invalid.
+        When ``spec`` is a class rather than an instance, an unknown name,
+        or the component's hyperparameters are invalid.
     """
     if isinstance(spec, type):  # Adam for Adam(): would fail obscurely later
         raise InvalidParameterError(
@@ -110,10 +227,18 @@ def resolve(
             f"expected: pass {spec.__name__}() instead."
         )
     if isinstance(spec, str):
+        if spec not in registry:
+            constraint = Component(registry, object)
+            closest = constraint.closest_name(spec)
+            raise InvalidParameterError(
+                f"Unknown name {spec!r}: expected one of "
+                f"{', '.join(map(repr, constraint.names))}."
+                + (f" Did you mean {closest!r}?" if closest else "")
+            )
         cls = registry[spec]
-        accepted = set(cls._get_param_names())
-        kwargs = {k: v for k, v in (flat_params or {}).items() if k in accepted}
-        component = cls(**kwargs)
+        given = estimator_params or {}
+        component = cls(**{name: given[name] for name in cls.estimator_params
+                           if name in given})
     else:
         component = clone(spec, safe=False)
     if hasattr(component, "_validate_params"):
