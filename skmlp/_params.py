@@ -16,7 +16,6 @@ from typing import Any, ClassVar, TypeVar
 
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import (
-    HasMethods,
     InvalidParameterError,
     _Constraint,
     make_constraint,
@@ -97,7 +96,7 @@ class Component(_Constraint):
         The built-ins by name.
     base : type
         The base class of the family; objects are accepted when they are
-        instances of it or have its abstract methods.
+        instances of it (the hooks the trainer calls are its methods).
     extra_names : iterable of str, default=()
         Names accepted besides the registry's (``"lbfgs"`` for ``solver``).
     """
@@ -108,16 +107,11 @@ class Component(_Constraint):
         self.registry = registry
         self.base = base
         self.names = sorted({*registry, *extra_names})
-        methods = sorted(getattr(base, "__abstractmethods__", ()))
-        self._duck = HasMethods(methods) if methods else None
 
     def is_satisfied_by(self, val: Any) -> bool:
         if isinstance(val, str):
             return val in self.names
-        if isinstance(val, type):
-            return False
-        return isinstance(val, self.base) or (
-            self._duck is not None and self._duck.is_satisfied_by(val))
+        return isinstance(val, self.base)
 
     def closest_name(self, val: Any) -> str | None:
         """The valid name closest to a misspelt ``val``, if any is close."""
