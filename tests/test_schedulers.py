@@ -676,7 +676,9 @@ def test_named_builtins_receive_only_meaningful_flat_params():
     flat = {"momentum": 0.3, "nesterovs_momentum": False, "beta_1": 0.5,
             "beta_2": 0.5, "epsilon": 1e-3, "power_t": 0.75}
     for name, cls in SCHEDULERS.items():
-        component = resolve(name, SCHEDULERS, flat_params=flat)
+        assert cls.name == name
+        assert cls.estimator_params == (("power_t",) if cls is InvScalingLR else ())
+        component = resolve(name, SCHEDULERS, estimator_params=flat)
         expected = cls(power_t=0.75) if cls is InvScalingLR else cls()
         assert component.get_params() == expected.get_params()
 

@@ -51,15 +51,18 @@ outright. ``e`` counts completed epochs; ``t`` counts completed epochs or,
 with ``per_batch=True`` (polynomial, cosine, cyclic, one-cycle), completed
 optimizer steps.
 
-A named built-in receives the estimator's flat parameters that share a name
-with its own; only :class:`InvScalingLR`'s ``power_t`` does. The other
-schedules' hyperparameters carry names no estimator parameter uses.
+Each built-in declares its registry key as ``name`` and, in
+``estimator_params``, the estimator's parameters it takes when given by
+name: only :class:`InvScalingLR` takes one (``power_t``), so
+``learning_rate="invscaling"`` follows the estimator's ``power_t`` and no
+other schedule receives anything it does not declare.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar  # noqa: F401  (see the end of this module)
 
+from .._params import make_registry
 from ._base import ClosedFormScheduler, Scheduler, SchedulerState
 from ._cyclical import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from ._decay import (
@@ -99,22 +102,22 @@ __all__ = [
 
 
 #: Built-in schedules by name, for ``learning_rate=<name>``.
-SCHEDULERS: dict[str, type[Scheduler]] = {
-    "constant": ConstantLR,
-    "invscaling": InvScalingLR,
-    "adaptive": AdaptiveLR,
-    "step": StepLR,
-    "multistep": MultiStepLR,
-    "exponential": ExponentialLR,
-    "natural_exp": NaturalExpLR,
-    "inverse_time": InverseTimeLR,
-    "polynomial": PolynomialLR,
-    "cosine": CosineAnnealingWarmRestarts,
-    "cyclic": CyclicLR,
-    "one_cycle": OneCycleLR,
-    "warmup": WarmupLR,
-    "plateau": ReduceLROnPlateau,
-}
+SCHEDULERS: dict[str, type[Scheduler]] = make_registry(
+    ConstantLR,
+    InvScalingLR,
+    AdaptiveLR,
+    StepLR,
+    MultiStepLR,
+    ExponentialLR,
+    NaturalExpLR,
+    InverseTimeLR,
+    PolynomialLR,
+    CosineAnnealingWarmRestarts,
+    CyclicLR,
+    OneCycleLR,
+    WarmupLR,
+    ReduceLROnPlateau,
+)
 
 # The classes are documented, pickled and doctested as members of this
 # package, as they were when it was a single module: pickles name the public

@@ -28,21 +28,12 @@ class SchedulerState(NamedTuple):
         Epochs completed since the schedule started.
     step : int
         Optimizer steps (mini-batches) completed since the schedule started.
-    best_metric : float or None
-        Best monitored metric so far (for plateau-driven schedules).
-    bad_epochs : int
-        Epochs since ``best_metric`` last improved.
-    cycle : int
-        Restarts or cycles completed (for cyclical schedules).
     """
 
     learning_rate: float
     initial_learning_rate: float
     epoch: int = 0
     step: int = 0
-    best_metric: float | None = None
-    bad_epochs: int = 0
-    cycle: int = 0
 
 
 class Scheduler(ParamsMixin, ABC):  # hooks have useful defaults: none abstract

@@ -51,7 +51,7 @@ class CosineAnnealingWarmRestarts(_UnitMixin, ClosedFormScheduler):
     Restarts happen at :math:`t = T_0 (T_{\text{mult}}^i - 1) /
     (T_{\text{mult}} - 1)` (every :math:`T_0` when :math:`T_{\text{mult}} =
     1`). Since :math:`T_{\text{cur}} < T_i`, the rate stays above
-    ``eta_min``. ``state.cycle`` is not used: the formula is closed.
+    ``eta_min``.
 
     References
     ----------
@@ -65,6 +65,8 @@ class CosineAnnealingWarmRestarts(_UnitMixin, ClosedFormScheduler):
     >>> [round(sched.value(1.0, epoch=e, step=0), 12) for e in range(7)]
     [1.0, 0.5, 1.0, 0.853553390593, 0.5, 0.146446609407, 1.0]
     """
+
+    name = "cosine"
 
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "T_0": [Interval(Integral, 1, None, closed="left")],
@@ -157,6 +159,8 @@ class CyclicLR(_UnitMixin, ClosedFormScheduler):
     >>> [round(sched.value(0.5, epoch=e, step=0), 12) for e in range(9)]
     [0.1, 0.3, 0.5, 0.3, 0.1, 0.2, 0.3, 0.2, 0.1]
     """
+
+    name = "cyclic"
 
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "base_lr": [None, Interval(Real, 0, None, closed="neither")],
@@ -276,6 +280,8 @@ class OneCycleLR(_UnitMixin, ClosedFormScheduler):
     >>> [round(sched.value(1.0, epoch=e, step=0), 6) for e in (0, 1, 2, 9)]
     [0.04, 0.52, 1.0, 4e-06]
     """
+
+    name = "one_cycle"
 
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "max_lr": [None, Interval(Real, 0, None, closed="neither")],

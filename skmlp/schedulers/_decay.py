@@ -45,6 +45,8 @@ class StepLR(ClosedFormScheduler):
     [1.0, 1.0, 0.5, 0.5, 0.25]
     """
 
+    name = "step"
+
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "step_size": [Interval(Integral, 1, None, closed="left")],
         "gamma": [Interval(Real, 0, 1, closed="right")],
@@ -87,6 +89,8 @@ class MultiStepLR(ClosedFormScheduler):
     >>> [sched.value(1.0, epoch=e, step=0) for e in range(5)]
     [1.0, 1.0, 0.5, 0.25, 0.25]
     """
+
+    name = "multistep"
 
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "milestones": ["array-like"],
@@ -146,6 +150,8 @@ class ExponentialLR(ClosedFormScheduler):
     [1.0, 0.5, 0.25, 0.125]
     """
 
+    name = "exponential"
+
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "gamma": [Interval(Real, 0, 1, closed="right")],
     }
@@ -187,6 +193,8 @@ class NaturalExpLR(ClosedFormScheduler):
     [1.0, 0.5, 0.25, 0.125]
     """
 
+    name = "natural_exp"
+
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "decay_rate": [Interval(Real, 0, None, closed="left")],
     }
@@ -225,6 +233,8 @@ class InverseTimeLR(ClosedFormScheduler):
     >>> [sched.value(1.0, epoch=e, step=0) for e in range(4)]
     [1.0, 0.5, 0.3333333333333333, 0.25]
     """
+
+    name = "inverse_time"
 
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "decay_rate": [Interval(Real, 0, None, closed="left")],
@@ -274,6 +284,8 @@ class PolynomialLR(_UnitMixin, ClosedFormScheduler):
     >>> [sched.value(1.0, epoch=e, step=0) for e in range(6)]
     [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
     """
+
+    name = "polynomial"
 
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "total_iters": [Interval(Integral, 1, None, closed="left")],

@@ -116,6 +116,8 @@ class ReduceLROnPlateau(Scheduler):
     0.5
     """
 
+    name = "plateau"
+
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "monitor": [StrOptions({"loss", "validation_score"})],
         "factor": [Interval(Real, 0, 1, closed="neither")],

@@ -28,6 +28,8 @@ class ConstantLR(Scheduler):
     0.01
     """
 
+    name = "constant"
+
 
 class InvScalingLR(Scheduler):
     r"""Inverse scaling in the samples seen: scikit-learn's ``"invscaling"``.
@@ -51,6 +53,9 @@ class InvScalingLR(Scheduler):
     >>> sched.on_epoch_end(state, samples_seen=99, metrics={}).learning_rate
     0.1
     """
+
+    name = "invscaling"
+    estimator_params = ("power_t",)  # the estimator's own ``power_t``
 
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "power_t": [Interval(Real, 0, None, closed="left")],
@@ -99,6 +104,8 @@ class AdaptiveLR(Scheduler):
     >>> round(state.learning_rate, 10), stop
     (0.02, False)
     """
+
+    name = "adaptive"
 
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "factor": [Interval(Real, 1, None, closed="neither")],

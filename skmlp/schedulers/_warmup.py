@@ -89,6 +89,8 @@ class WarmupLR(Scheduler):
     ['scheduler', 'scheduler__gamma']
     """
 
+    name = "warmup"
+
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "scheduler": [
             None,
