@@ -8,8 +8,10 @@ interpolation between momentum and gradient:
 
 A custom optimizer subclasses :class:`skmlp.optimizers.Optimizer`, stores its
 hyperparameters in ``__init__``, returns its state (a NamedTuple of arrays)
-from ``init_state`` and updates the flat parameter vector in place in
-``step``. It is defined at module level so it pickles for joblib workers.
+from ``init_state`` and updates the flat parameter vector and the state's
+arrays in place in ``step``, with ``scratch`` (a buffer shaped like the
+parameters, handed in by the trainer) as work space. It is defined at module
+level so it pickles for joblib workers.
 
 Run: ``python examples/custom_optimizer.py``
 """
@@ -55,10 +57,12 @@ class Lion(Optimizer):
         """Zero momentum."""
         return LionState(m=np.zeros_like(params))
 
-    def step(self, params, grads, state, *, learning_rate):
+    def step(self, params, grads, state, *, learning_rate, scratch):
         """θ ← θ − η·sign(β₁m + (1−β₁)g); m ← β₂m + (1−β₂)g."""
         m = state.m  # NamedTuple fields can't be reassigned: update via a name
-        params -= learning_rate * np.sign(self.beta_1 * m + (1 - self.beta_1) * grads)
+        direction = np.multiply(m, self.beta_1, out=scratch)
+        direction += (1 - self.beta_1) * grads
+        params -= learning_rate * np.sign(direction, out=direction)
         m *= self.beta_2
         m += (1 - self.beta_2) * grads
         return state

@@ -4,14 +4,22 @@ Every update rule is checked against a reference written here, straight from
 the formula in plain out-of-place NumPy, independently of the in-place
 implementation; scikit-learn's own optimizers are the reference for the
 defaults of ``SGD`` and ``Adam``.
+
+Everything the tests expect of one optimizer is its entry in :data:`TABLE`,
+keyed by registry name; a test checks that the table and the registry list
+the same names, so a new optimizer is its module plus one entry here.
 """
 
 from __future__ import annotations
 
+import copy
 import pickle
 import re
 import tracemalloc
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
@@ -33,6 +41,7 @@ from skmlp.optimizers import (
     AdaGrad,
     Adam,
     AdamW,
+    EmptyState,
     NAdam,
     Optimizer,
     RMSProp,
@@ -159,55 +168,136 @@ def ref_nadam(theta, grads, lrs, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
     return out
 
 
-REFERENCES = {
-    "sgd": ref_sgd,
-    "adagrad": ref_adagrad,
-    "rmsprop": ref_rmsprop,
-    "adadelta": ref_adadelta,
-    "adam": ref_adam,
-    "amsgrad": ref_amsgrad,
-    "adamw": ref_adamw,
-    "adamax": ref_adamax,
-    "nadam": ref_nadam,
+@dataclass(frozen=True)
+class Expected:
+    """What the tests expect of one optimizer: its entry in :data:`TABLE`."""
+
+    #: The hand-derived rule: ``(theta, grads, rates, **hyperparameters)`` to
+    #: the parameters after every step.
+    reference: Callable[..., list]
+    #: Hyperparameters checked against the reference; every one of the
+    #: class's is varied away from its default somewhere.
+    cases: tuple[dict[str, Any], ...]
+    #: The estimator parameters it reads when given by name.
+    estimator_params: tuple[str, ...]
+    #: Runs on a convex quadratic: (hyperparameters, constant rate, steps,
+    #: relative distance to the optimum reached). Methods whose normalised
+    #: steps do not shrink near the optimum (RMSProp, NAdam's rising
+    #: momentum, AdamW's decay) hover within about the rate.
+    quadratic: tuple[tuple[dict[str, Any], float, int, float], ...]
+    #: (hyperparameters, ``learning_rate_init``) that train digits to 90 %;
+    #: ``{}`` is the optimizer given by name, the others as objects.
+    digits: tuple[tuple[dict[str, Any], float], ...]
+    #: (hyperparameter, invalid value) pairs that must be refused.
+    invalid: tuple[tuple[str, Any], ...]
+    #: Scale of the rates of :func:`_problem` (Adadelta's rate is near 1).
+    rate_scale: float = 1.0
+
+
+_ADAM_PARAMS = ("beta_1", "beta_2", "epsilon")
+
+#: Every optimizer's expectations, by registry name. Large epsilons in the
+#: cases make the placement of ε visible.
+TABLE: dict[str, Expected] = {
+    "sgd": Expected(
+        ref_sgd,
+        cases=({}, {"nesterovs_momentum": False}, {"momentum": 0.0},
+               {"momentum_form": "ema"},
+               {"momentum_form": "ema", "momentum": 0.5,
+                "nesterovs_momentum": False}),
+        estimator_params=("momentum", "nesterovs_momentum"),
+        quadratic=(({}, 0.05, 500, 1e-10),
+                   ({"momentum_form": "ema"}, 0.5, 500, 1e-10),
+                   ({"momentum": 0.0}, 0.15, 500, 1e-10)),
+        digits=(({}, 0.05), ({"momentum_form": "ema"}, 0.5)),
+        invalid=(("momentum", 1.5), ("nesterovs_momentum", "yes"),
+                 ("momentum_form", "dampened")),
+    ),
+    "adagrad": Expected(
+        ref_adagrad,
+        cases=({}, {"epsilon": 1e-2, "initial_accumulator_value": 0.1}),
+        estimator_params=("epsilon",),
+        quadratic=(({}, 0.5, 1000, 1e-10),),
+        digits=(({}, 0.05),),
+        invalid=(("epsilon", 0.0), ("initial_accumulator_value", -0.1)),
+    ),
+    "rmsprop": Expected(
+        ref_rmsprop,
+        cases=({}, {"centered": True}, {"rmsprop_momentum": 0.5, "epsilon": 1e-2},
+               {"rho": 0.99, "rmsprop_momentum": 0.9, "centered": True}),
+        estimator_params=("epsilon",),
+        quadratic=(({}, 1e-3, 2000, 1e-2),
+                   ({"centered": True, "rmsprop_momentum": 0.5}, 1e-3, 2000, 1e-2)),
+        digits=(({}, 3e-3), ({"centered": True, "rmsprop_momentum": 0.5}, 2e-3)),
+        invalid=(("rho", 1.0), ("rmsprop_momentum", -0.1), ("centered", "no"),
+                 ("epsilon", -1e-8)),
+    ),
+    "adadelta": Expected(
+        ref_adadelta,
+        cases=({}, {"rho": 0.5, "eps": 1e-3}),
+        estimator_params=(),
+        quadratic=(({}, 0.1, 3000, 1e-10),),
+        digits=(({}, 1.0),),
+        invalid=(("rho", 1.0), ("eps", 0.0)),
+        rate_scale=100.0,
+    ),
+    "adam": Expected(
+        ref_adam,
+        cases=({}, {"epsilon_mode": "outside"}, {"epsilon_mode": "inside"},
+               {"beta_1": 0.5, "beta_2": 0.8, "epsilon": 1e-2},
+               {"beta_1": 0.5, "beta_2": 0.8, "epsilon": 1e-2,
+                "epsilon_mode": "outside"},
+               {"beta_1": 0.5, "beta_2": 0.8, "epsilon": 1e-2,
+                "epsilon_mode": "inside"}),
+        estimator_params=_ADAM_PARAMS,
+        quadratic=(({}, 0.02, 2000, 1e-8),
+                   ({"epsilon_mode": "outside"}, 0.02, 2000, 1e-8),
+                   ({"epsilon_mode": "inside", "epsilon": 1e-16}, 0.02, 2000, 1e-8)),
+        digits=(({}, 5e-3), ({"epsilon_mode": "outside"}, 5e-3)),
+        invalid=(("beta_1", 1.0), ("beta_2", -0.1), ("epsilon", 0.0),
+                 ("epsilon_mode", "textbook")),
+    ),
+    "amsgrad": Expected(
+        ref_amsgrad,
+        cases=({}, {"beta_2": 0.5, "epsilon": 1e-2, "epsilon_mode": "outside"},
+               {"beta_1": 0.7, "beta_2": 0.5, "epsilon": 1e-2,
+                "epsilon_mode": "inside"}),
+        estimator_params=_ADAM_PARAMS,
+        quadratic=(({}, 0.05, 2000, 1e-8),),
+        digits=(({}, 5e-3),),
+        invalid=(("beta_2", 1.0), ("epsilon_mode", "pytorch")),
+    ),
+    "adamw": Expected(
+        ref_adamw,
+        cases=({}, {"weight_decay": 0.5, "epsilon": 1e-2, "epsilon_mode": "outside"},
+               {"weight_decay": 0.0, "beta_1": 0.5, "beta_2": 0.8}),
+        estimator_params=_ADAM_PARAMS,
+        quadratic=(({}, 0.02, 2000, 1e-2),),
+        digits=(({}, 5e-3),),
+        invalid=(("weight_decay", -0.01), ("epsilon_mode", None)),
+    ),
+    "adamax": Expected(
+        ref_adamax,
+        cases=({}, {"beta_1": 0.5, "beta_2": 0.8, "epsilon": 1e-2}),
+        estimator_params=_ADAM_PARAMS,
+        quadratic=(({}, 0.05, 2000, 1e-8),),
+        digits=(({}, 1e-2),),
+        invalid=(("beta_1", 1.0), ("epsilon", "small")),
+    ),
+    "nadam": Expected(
+        ref_nadam,
+        cases=({}, {"momentum_decay": 0.0},
+               {"beta_1": 0.8, "beta_2": 0.9, "epsilon": 1e-2,
+                "momentum_decay": 0.5}),
+        estimator_params=_ADAM_PARAMS,
+        quadratic=(({}, 0.01, 2000, 1e-2),),
+        digits=(({}, 5e-3),),
+        invalid=(("momentum_decay", -0.004), ("beta_2", 1.5)),
+    ),
 }
 
-#: (name, hyperparameters) pairs checked against the references; large
-#: epsilons make the placement of ε visible.
-CASES = [
-    ("sgd", {}),
-    ("sgd", {"nesterovs_momentum": False}),
-    ("sgd", {"momentum": 0.0}),
-    ("sgd", {"momentum_form": "ema"}),
-    ("sgd", {"momentum_form": "ema", "momentum": 0.5, "nesterovs_momentum": False}),
-    ("adagrad", {}),
-    ("adagrad", {"epsilon": 1e-2, "initial_accumulator_value": 0.1}),
-    ("rmsprop", {}),
-    ("rmsprop", {"centered": True}),
-    ("rmsprop", {"rmsprop_momentum": 0.5, "epsilon": 1e-2}),
-    ("rmsprop", {"rho": 0.99, "rmsprop_momentum": 0.9, "centered": True}),
-    ("adadelta", {}),
-    ("adadelta", {"rho": 0.5, "eps": 1e-3}),
-    ("adam", {}),
-    ("adam", {"epsilon_mode": "outside"}),
-    ("adam", {"epsilon_mode": "inside"}),
-    ("adam", {"beta_1": 0.5, "beta_2": 0.8, "epsilon": 1e-2}),
-    ("adam", {"beta_1": 0.5, "beta_2": 0.8, "epsilon": 1e-2,
-              "epsilon_mode": "outside"}),
-    ("adam", {"beta_1": 0.5, "beta_2": 0.8, "epsilon": 1e-2,
-              "epsilon_mode": "inside"}),
-    ("amsgrad", {}),
-    ("amsgrad", {"beta_2": 0.5, "epsilon": 1e-2, "epsilon_mode": "outside"}),
-    ("amsgrad", {"beta_1": 0.7, "beta_2": 0.5, "epsilon": 1e-2,
-                 "epsilon_mode": "inside"}),
-    ("adamw", {}),
-    ("adamw", {"weight_decay": 0.5, "epsilon": 1e-2, "epsilon_mode": "outside"}),
-    ("adamw", {"weight_decay": 0.0, "beta_1": 0.5, "beta_2": 0.8}),
-    ("adamax", {}),
-    ("adamax", {"beta_1": 0.5, "beta_2": 0.8, "epsilon": 1e-2}),
-    ("nadam", {}),
-    ("nadam", {"momentum_decay": 0.0}),
-    ("nadam", {"beta_1": 0.8, "beta_2": 0.9, "epsilon": 1e-2, "momentum_decay": 0.5}),
-]
+#: (name, hyperparameters) pairs checked against the references.
+CASES = [(name, kwargs) for name, e in TABLE.items() for kwargs in e.cases]
 
 
 def _case_id(case):
@@ -224,7 +314,7 @@ RTOL = {"random": 1e-14, "zero": 1e-12}
 
 def _problem(n_params=40, n_steps=12, seed=0, name=None):
     """Start point, gradient sequence spanning 1e-8..10 and varying rates
-    (around 0.01, or 1 for Adadelta, whose documented rate is near 1)."""
+    (around 0.01, times the ``rate_scale`` of optimizer ``name``)."""
     rng = np.random.default_rng(seed)
     theta = rng.choice([-1.0, 1.0], n_params) * rng.uniform(1, 2, n_params)
     scale = np.logspace(-8, 1, n_params)
@@ -232,23 +322,27 @@ def _problem(n_params=40, n_steps=12, seed=0, name=None):
     for g in grads[::3]:
         g[::7] = 0.0  # some exact zeros
     lrs = 0.01 * (1.5 + np.sin(np.arange(n_steps)))  # a schedule, not a constant
-    if name == "adadelta":
-        lrs *= 100
+    if name is not None:
+        lrs *= TABLE[name].rate_scale
     return theta, grads, lrs
+
+
+def _step(optimizer, params, grads, state, lr, scratch):
+    """One step with a work buffer filled with NaN first: its contents must
+    mean nothing to the optimizer."""
+    scratch.fill(np.nan)
+    return optimizer.step(params, grads, state, learning_rate=lr, scratch=scratch)
 
 
 def _run(optimizer, theta, grads, lrs):
     params = theta.copy()
     state = optimizer.init_state(params)
+    scratch = np.empty_like(params)
     trajectory = []
     for g, lr in zip(grads, lrs):
-        state = optimizer.step(params, g.copy(), state, learning_rate=lr)
+        state = _step(optimizer, params, g.copy(), state, lr, scratch)
         trajectory.append(params.copy())
     return trajectory, state
-
-
-def _default_learning_rate(name):
-    return {"sgd": 0.05, "adagrad": 0.1, "adadelta": 0.5}.get(name, 0.01)
 
 
 # --------------------------------------------------------------------------
@@ -256,13 +350,18 @@ def _default_learning_rate(name):
 # --------------------------------------------------------------------------
 
 
-def test_every_registry_entry_has_reference_cases():
-    assert set(REFERENCES) == set(OPTIMIZERS)
-    assert {name for name, _ in CASES} == set(OPTIMIZERS)
+def test_table_lists_every_optimizer():
+    assert set(TABLE) == set(OPTIMIZERS)
+
+
+@pytest.mark.parametrize("name", TABLE)
+def test_table_entry_is_complete(name):
+    expected, cls = TABLE[name], OPTIMIZERS[name]
     # Every hyperparameter is exercised away from its default somewhere.
-    for name, cls in OPTIMIZERS.items():
-        varied = {k for n, kwargs in CASES if n == name for k in kwargs}
-        assert varied == set(cls._get_param_names()), name
+    assert {k for kwargs in expected.cases for k in kwargs} == set(
+        cls._get_param_names())
+    assert expected.quadratic and expected.digits and expected.invalid
+    assert {} in [kwargs for kwargs, _ in expected.digits]  # by name, too
 
 
 @pytest.mark.parametrize("start", ["random", "zero"])
@@ -273,7 +372,7 @@ def test_step_matches_hand_derived_rule(case, n_steps, start):
     theta, grads, lrs = _problem(n_steps=n_steps, name=name)
     if start == "zero":
         theta = np.zeros_like(theta)
-    expected = REFERENCES[name](theta, grads, lrs, **kwargs)
+    expected = TABLE[name].reference(theta, grads, lrs, **kwargs)
     actual, _ = _run(OPTIMIZERS[name](**kwargs), theta, grads, lrs)
     for k, (a, e) in enumerate(zip(actual, expected), start=1):
         # The parameters move: a no-op would not pass by being close to theta.
@@ -315,6 +414,44 @@ def test_sgd_ema_form_is_classical_with_scaled_rate():
         assert_allclose(ema, classical, rtol=1e-12)
 
 
+def test_sgd_ema_form_starts_from_zero_unlike_torch():
+    # The docstring's example, by hand: v₁ = γ·0 + (1 − γ)g = (0.1, −0.1),
+    # θ₁ = θ₀ − ηv₁ = (1 − 0.01, −2 + 0.01). PyTorch's SGD(momentum=γ,
+    # dampening=γ) seeds its buffer with g itself: θ₁ = θ₀ − ηg = (0.9, −1.9).
+    opt = SGD(momentum=0.9, nesterovs_momentum=False, momentum_form="ema")
+    params = np.array([1.0, -2.0])
+    state = opt.init_state(params)
+    state = opt.step(params, np.array([1.0, -1.0]), state, learning_rate=0.1,
+                     scratch=np.empty_like(params))
+    assert_allclose(params, [0.99, -1.99], rtol=1e-15)
+    assert_allclose(state.average, [0.1, -0.1], rtol=1e-15)
+    torch_first_step = np.array([1.0, -2.0]) - 0.1 * np.array([1.0, -1.0])
+    assert np.abs(params - torch_first_step).min() > 0.08
+
+
+def test_adam_sklearn_mode_is_bias_corrected_rule_with_rescaled_epsilon():
+    # The docstring: θ ← θ − η̂ m/(√v + ε) equals θ ← θ − η m̂/(√v̂ + ε̂ₜ) with
+    # ε̂ₜ = ε/√(1 − β₂ᵗ). A large ε and a small β₂ make ε̂ₜ matter.
+    beta_1, beta_2, epsilon = 0.5, 0.8, 1e-1
+    theta, grads, lrs = _problem(n_steps=6)
+    actual, _ = _run(Adam(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon),
+                     theta, grads, lrs)
+    expected, wrong = [], []
+    m, v, p, q = (np.zeros_like(theta), np.zeros_like(theta), theta.copy(),
+                  theta.copy())
+    for t, (g, lr) in enumerate(zip(grads, lrs), start=1):
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g**2
+        m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
+        p = p - lr * m_hat / (np.sqrt(v_hat) + epsilon / np.sqrt(1 - beta_2**t))
+        q = q - lr * m_hat / (np.sqrt(v_hat) + epsilon * np.sqrt(1 - beta_2**t))
+        expected.append(p)
+        wrong.append(q)
+    assert_allclose(actual, expected, rtol=1e-13, atol=0)
+    # The other reading, ε̂ₜ = ε√(1 − β₂ᵗ), is measurably different.
+    assert np.abs(np.array(actual) - np.array(wrong)).max() > 1e-4
+
+
 # --------------------------------------------------------------------------
 # SGD and Adam against scikit-learn's own optimizers
 # --------------------------------------------------------------------------
@@ -346,11 +483,11 @@ def test_sgd_matches_sklearn(kwargs):
                           momentum=momentum, nesterov=nesterov)
     their_params = [p.copy() for p in params]
     ours, flat = SGD(**kwargs), _flat(params)
-    state = ours.init_state(flat)
+    state, scratch = ours.init_state(flat), np.empty_like(flat)
     for g, lr in zip(grads, lrs):
         theirs.learning_rate = lr  # what scikit-learn's schedules set
         theirs.update_params(their_params, g)
-        state = ours.step(flat, _flat(g), state, learning_rate=lr)
+        state = _step(ours, flat, _flat(g), state, lr, scratch)
         assert_array_equal(flat, _flat(their_params))
 
 
@@ -364,11 +501,11 @@ def test_adam_matches_sklearn(kwargs):
                            **kwargs)
     their_params = [p.copy() for p in params]
     ours, flat = Adam(**kwargs), _flat(params)
-    state = ours.init_state(flat)
+    state, scratch = ours.init_state(flat), np.empty_like(flat)
     for g, lr in zip(grads, lrs):
         theirs.learning_rate_init = lr
         theirs.update_params(their_params, g)
-        state = ours.step(flat, _flat(g), state, learning_rate=lr)
+        state = _step(ours, flat, _flat(g), state, lr, scratch)
         assert_array_equal(flat, _flat(their_params))
     assert state.t == theirs.t
 
@@ -388,29 +525,8 @@ def _quadratic(n=10, seed=0):
     return A, b, np.linalg.solve(A, b)
 
 
-#: name, hyperparameters, constant rate, steps, relative distance reached.
-#: Methods whose normalised steps do not shrink near the optimum (RMSProp,
-#: NAdam's rising momentum, AdamW's decay) hover within about the rate.
-QUADRATIC_RUNS = [
-    ("sgd", {}, 0.05, 500, 1e-10),
-    ("sgd", {"momentum_form": "ema"}, 0.5, 500, 1e-10),
-    ("sgd", {"momentum": 0.0}, 0.15, 500, 1e-10),
-    ("adagrad", {}, 0.5, 1000, 1e-10),
-    ("rmsprop", {}, 1e-3, 2000, 1e-2),
-    ("rmsprop", {"centered": True, "rmsprop_momentum": 0.5}, 1e-3, 2000, 1e-2),
-    ("adadelta", {}, 0.1, 3000, 1e-10),
-    ("adam", {}, 0.02, 2000, 1e-8),
-    ("adam", {"epsilon_mode": "outside"}, 0.02, 2000, 1e-8),
-    ("adam", {"epsilon_mode": "inside", "epsilon": 1e-16}, 0.02, 2000, 1e-8),
-    ("amsgrad", {}, 0.05, 2000, 1e-8),
-    ("adamw", {}, 0.02, 2000, 1e-2),
-    ("adamax", {}, 0.05, 2000, 1e-8),
-    ("nadam", {}, 0.01, 2000, 1e-2),
-]
-
-
-def test_quadratic_runs_cover_registry():
-    assert {name for name, *_ in QUADRATIC_RUNS} == set(OPTIMIZERS)
+#: (name, hyperparameters, constant rate, steps, relative distance reached).
+QUADRATIC_RUNS = [(name, *run) for name, e in TABLE.items() for run in e.quadratic]
 
 
 @pytest.mark.parametrize(
@@ -421,9 +537,9 @@ def test_minimises_convex_quadratic(name, kwargs, lr, n_steps, tol):
     A, b, optimum = _quadratic()
     opt = OPTIMIZERS[name](**kwargs)
     params = np.zeros_like(b)
-    state = opt.init_state(params)
+    state, scratch = opt.init_state(params), np.empty_like(params)
     for _ in range(n_steps):
-        state = opt.step(params, A @ params - b, state, learning_rate=lr)
+        state = _step(opt, params, A @ params - b, state, lr, scratch)
     distance = np.linalg.norm(params - optimum) / np.linalg.norm(optimum)
     assert distance < tol
 
@@ -444,19 +560,43 @@ def test_state_and_optimizer_pickle_and_resume(case):
     theta, grads, lrs = _problem(n_steps=8, name=name)
     opt = OPTIMIZERS[name](**kwargs)
     params = theta.copy()
-    state = opt.init_state(params)
+    state, scratch = opt.init_state(params), np.empty_like(params)
     for g, lr in zip(grads[:4], lrs[:4]):
-        state = opt.step(params, g.copy(), state, learning_rate=lr)
+        state = _step(opt, params, g.copy(), state, lr, scratch)
     opt2, state2 = pickle.loads(pickle.dumps((opt, state)))
-    assert "_scratch_buffer" not in vars(opt2)  # the work buffer is not pickled
+    assert vars(opt2).keys() == opt.get_params().keys()  # hyperparameters only
     assert repr(opt2) == repr(opt)
     _assert_states_equal(state2, state)
-    params2 = params.copy()
+    params2, scratch2 = params.copy(), np.empty_like(params)
     for g, lr in zip(grads[4:], lrs[4:]):
-        state = opt.step(params, g.copy(), state, learning_rate=lr)
-        state2 = opt2.step(params2, g.copy(), state2, learning_rate=lr)
+        state = _step(opt, params, g.copy(), state, lr, scratch)
+        state2 = _step(opt2, params2, g.copy(), state2, lr, scratch2)
     assert_array_equal(params2, params)
     _assert_states_equal(state2, state)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_step_updates_state_in_place_and_deepcopy_is_a_restore_point(case):
+    # The documented copy rule: the state's arrays are updated in place (the
+    # returned state holds the same arrays), and a deep copy taken before a
+    # step, with a copy of the parameters, replays the step exactly.
+    name, kwargs = case
+    theta, grads, lrs = _problem(n_steps=4, name=name)
+    opt = OPTIMIZERS[name](**kwargs)
+    params = theta.copy()
+    state, scratch = opt.init_state(params), np.empty_like(params)
+    state = _step(opt, params, grads[0].copy(), state, lrs[0], scratch)
+    restore_point = params.copy(), copy.deepcopy(state)
+    arrays = [x for x in state if isinstance(x, np.ndarray)]
+    after = _step(opt, params, grads[1].copy(), state, lrs[1], scratch)
+    after_arrays = [x for x in after if isinstance(x, np.ndarray)]
+    assert len(after_arrays) == len(arrays)
+    assert all(x is y for x, y in zip(after_arrays, arrays))
+    replayed_params, replayed = restore_point[0].copy(), restore_point[1]
+    replayed = _step(opt, replayed_params, grads[1].copy(), replayed, lrs[1], scratch)
+    assert_array_equal(replayed_params, params)
+    _assert_states_equal(replayed, after)
+    assert not np.array_equal(restore_point[0], params)  # the step moved
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -466,12 +606,12 @@ def test_state_matches_params_shape_and_dtype(case, dtype):
     theta, grads, lrs = _problem(n_steps=6, name=name)
     opt = OPTIMIZERS[name](**kwargs)
     params = theta.astype(dtype)
-    state = opt.init_state(params)
+    state, scratch = opt.init_state(params), np.empty_like(params)
     assert opt.is_state_compatible(state, params)
     arrays = [x for x in state if isinstance(x, np.ndarray)]
     assert arrays, "the state keeps per-parameter arrays"
     for g, lr in zip(grads, lrs):
-        state = opt.step(params, g.astype(dtype), state, learning_rate=np.float64(lr))
+        state = _step(opt, params, g.astype(dtype), state, np.float64(lr), scratch)
         assert params.dtype == dtype
         for x in state:
             if isinstance(x, np.ndarray):
@@ -483,7 +623,7 @@ def test_state_matches_params_shape_and_dtype(case, dtype):
         np.float64 if dtype == np.float32 else np.float32))
     assert not opt.is_state_compatible(state, params[:-1])
     # float32 follows the float64 rule to single precision.
-    expected = REFERENCES[name](theta, grads, lrs, **kwargs)[-1]
+    expected = TABLE[name].reference(theta, grads, lrs, **kwargs)[-1]
     rtol = 2e-4 if dtype == np.float32 else RTOL["random"]
     assert_allclose(params, expected, rtol=rtol)
 
@@ -525,12 +665,10 @@ def test_steps_do_not_mutate_the_specification(case):
     theta, grads, lrs = _problem(n_steps=5, name=name)
     opt = OPTIMIZERS[name](**kwargs)
     before_repr, before_params = repr(opt), opt.get_params()
-    before_public = {k for k in vars(opt) if not k.startswith("_")}
     _run(opt, theta, grads, lrs)
     assert repr(opt) == before_repr
     assert opt.get_params() == before_params
-    assert {k for k in vars(opt) if not k.startswith("_")} == before_public
-    assert "_scratch_buffer" not in vars(clone(opt))
+    assert vars(opt).keys() == before_params.keys()  # no buffers, no state
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -539,13 +677,14 @@ def test_steps_are_allocation_light(name):
     rng = np.random.default_rng(0)
     opt = OPTIMIZERS[name]()
     params = rng.normal(size=n)
-    state = opt.init_state(params)
+    state, scratch = opt.init_state(params), np.empty_like(params)
     grads = [rng.normal(size=n) for _ in range(3)]
-    state = opt.step(params, grads[0], state, learning_rate=1e-3)  # warm-up
+    state = opt.step(params, grads[0], state, learning_rate=1e-3,
+                     scratch=scratch)  # warm-up
     tracemalloc.start()
     try:
         for g in grads[1:]:
-            state = opt.step(params, g, state, learning_rate=1e-3)
+            state = opt.step(params, g, state, learning_rate=1e-3, scratch=scratch)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -553,10 +692,17 @@ def test_steps_are_allocation_light(name):
 
 
 # --------------------------------------------------------------------------
-# Names, flat scikit-learn parameters and validation
+# Names, estimator parameters and validation
 # --------------------------------------------------------------------------
 
 SKLEARN_FLAT_DEFAULTS = MLPClassifier().get_params()
+
+#: Every flat estimator parameter that feeds an optimizer, away from its
+#: default (power_t is the schedule's).
+CHANGED_ESTIMATOR_PARAMS = {
+    "momentum": 0.5, "nesterovs_momentum": False, "beta_1": 0.8,
+    "beta_2": 0.99, "epsilon": 1e-6, "power_t": 0.25,
+}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -564,21 +710,68 @@ def test_named_builtin_gets_its_own_defaults(name):
     # The estimator passes scikit-learn's flat parameters (momentum=0.9,
     # beta_1=0.9, epsilon=1e-8, ...) to a named built-in; at their defaults
     # they must not change any optimizer's defaults.
-    resolved = resolve(name, OPTIMIZERS, flat_params=SKLEARN_FLAT_DEFAULTS)
+    resolved = resolve(name, OPTIMIZERS, estimator_params=SKLEARN_FLAT_DEFAULTS)
     assert type(resolved) is OPTIMIZERS[name]
     assert resolved.get_params() == OPTIMIZERS[name]().get_params()
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_named_builtin_receives_exactly_its_declared_estimator_params(name):
+    cls = OPTIMIZERS[name]
+    assert cls.estimator_params == TABLE[name].estimator_params
+    resolved = resolve(name, OPTIMIZERS,
+                       estimator_params=CHANGED_ESTIMATOR_PARAMS).get_params()
+    defaults = cls().get_params()
+    for param, value in resolved.items():
+        if param in cls.estimator_params:
+            assert value == CHANGED_ESTIMATOR_PARAMS[param] != defaults[param]
+        else:
+            assert value == defaults[param], param
+
+
 def test_named_builtins_receive_flat_parameters():
-    flat = {"momentum": 0.5, "nesterovs_momentum": False, "beta_1": 0.8,
-            "beta_2": 0.99, "epsilon": 1e-6, "power_t": 0.25}
-    assert resolve("sgd", OPTIMIZERS, flat_params=flat).get_params() == {
+    flat = CHANGED_ESTIMATOR_PARAMS
+    assert resolve("sgd", OPTIMIZERS, estimator_params=flat).get_params() == {
         "momentum": 0.5, "nesterovs_momentum": False, "momentum_form": "classical"}
-    nadam = resolve("nadam", OPTIMIZERS, flat_params=flat)
+    nadam = resolve("nadam", OPTIMIZERS, estimator_params=flat)
     assert (nadam.beta_1, nadam.beta_2, nadam.epsilon) == (0.8, 0.99, 1e-6)
-    rmsprop = resolve("rmsprop", OPTIMIZERS, flat_params=flat)
+    rmsprop = resolve("rmsprop", OPTIMIZERS, estimator_params=flat)
     assert rmsprop.rmsprop_momentum == 0.0 and rmsprop.epsilon == 1e-6
-    assert resolve("adadelta", OPTIMIZERS, flat_params=flat).eps == 1e-6  # own
+    assert resolve("adadelta", OPTIMIZERS, estimator_params=flat).eps == 1e-6  # own
+
+
+class _SignMomentum(Optimizer):
+    """A new optimizer with Lion's ``beta_2=0.99``, declaring nothing."""
+
+    name = "sign_momentum"
+
+    def __init__(self, beta_1: float = 0.9, beta_2: float = 0.99):
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+
+    def init_state(self, params):
+        return EmptyState()
+
+    def step(self, params, grads, state, *, learning_rate, scratch):
+        return state
+
+
+class _DeclaringSignMomentum(_SignMomentum):
+    estimator_params = ("beta_1",)
+
+
+def test_optimizer_declaring_nothing_receives_nothing():
+    # A new optimizer added by name must not inherit the estimator's
+    # beta_2=0.999 (Adam's) over its own 0.99 because the names match.
+    given = {**SKLEARN_FLAT_DEFAULTS, "beta_1": 0.5}
+    assert _SignMomentum.estimator_params == ()
+    resolved = resolve("sign_momentum", {"sign_momentum": _SignMomentum},
+                       estimator_params=given)
+    assert resolved.get_params() == {"beta_1": 0.9, "beta_2": 0.99}
+    # ... and receives what it declares, nothing more.
+    resolved = resolve("sign_momentum", {"sign_momentum": _DeclaringSignMomentum},
+                       estimator_params=given)
+    assert resolved.get_params() == {"beta_1": 0.5, "beta_2": 0.99}
 
 
 def test_every_hyperparameter_is_constrained():
@@ -586,31 +779,7 @@ def test_every_hyperparameter_is_constrained():
         assert set(cls._parameter_constraints) == set(cls._get_param_names())
 
 
-INVALID = [
-    ("sgd", "momentum", 1.5),
-    ("sgd", "nesterovs_momentum", "yes"),
-    ("sgd", "momentum_form", "dampened"),
-    ("adagrad", "epsilon", 0.0),
-    ("adagrad", "initial_accumulator_value", -0.1),
-    ("rmsprop", "rho", 1.0),
-    ("rmsprop", "rmsprop_momentum", -0.1),
-    ("rmsprop", "centered", "no"),
-    ("rmsprop", "epsilon", -1e-8),
-    ("adadelta", "rho", 1.0),
-    ("adadelta", "eps", 0.0),
-    ("adam", "beta_1", 1.0),
-    ("adam", "beta_2", -0.1),
-    ("adam", "epsilon", 0.0),
-    ("adam", "epsilon_mode", "textbook"),
-    ("amsgrad", "beta_2", 1.0),
-    ("amsgrad", "epsilon_mode", "pytorch"),
-    ("adamw", "weight_decay", -0.01),
-    ("adamw", "epsilon_mode", None),
-    ("adamax", "beta_1", 1.0),
-    ("adamax", "epsilon", "small"),
-    ("nadam", "momentum_decay", -0.004),
-    ("nadam", "beta_2", 1.5),
-]
+INVALID = [(name, *pair) for name, e in TABLE.items() for pair in e.invalid]
 
 
 @pytest.mark.parametrize(("name", "param", "value"), INVALID)
@@ -622,9 +791,9 @@ def test_invalid_hyperparameters_raise_naming_the_parameter(name, param, value):
         resolve(spec, OPTIMIZERS)
     with pytest.raises(InvalidParameterError, match=message):
         spec._validate_params()
-    if param in SKLEARN_FLAT_DEFAULTS:
+    if param in cls.estimator_params:
         with pytest.raises(InvalidParameterError, match=message):
-            resolve(name, OPTIMIZERS, flat_params={param: value})
+            resolve(name, OPTIMIZERS, estimator_params={param: value})
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
@@ -661,20 +830,10 @@ def test_registry_names():
 # Training a network
 # --------------------------------------------------------------------------
 
-#: A reasonable learning_rate_init per optimizer for the digits task.
+#: (solver, learning_rate_init) for the digits task: by name, or as objects.
 DIGITS_RATES = [
-    ("sgd", 0.05),
-    (SGD(momentum_form="ema"), 0.5),
-    ("adagrad", 0.05),
-    ("rmsprop", 3e-3),
-    (RMSProp(centered=True, rmsprop_momentum=0.5), 2e-3),
-    ("adadelta", 1.0),
-    ("adam", 5e-3),
-    (Adam(epsilon_mode="outside"), 5e-3),
-    ("amsgrad", 5e-3),
-    ("adamw", 5e-3),
-    ("adamax", 1e-2),
-    ("nadam", 5e-3),
+    (OPTIMIZERS[name](**kwargs) if kwargs else name, lr)
+    for name, e in TABLE.items() for kwargs, lr in e.digits
 ]
 
 
@@ -694,10 +853,6 @@ def _fit_quietly(estimator, X, y):
         return estimator.fit(X, y)
 
 
-def test_digits_rates_cover_registry():
-    assert {s for s, _ in DIGITS_RATES if isinstance(s, str)} == set(OPTIMIZERS)
-
-
 @pytest.mark.parametrize(("solver", "lr"), DIGITS_RATES, ids=str)
 def test_every_optimizer_trains_digits(digits, solver, lr):
     X_train, X_test, y_train, y_test = digits
@@ -709,7 +864,7 @@ def test_every_optimizer_trains_digits(digits, solver, lr):
     assert clf.loss_curve_[-1] < 0.5 * clf.loss_curve_[0]
     assert repr(solver) == before  # the user's object is untouched
     if not isinstance(solver, str):
-        assert "_scratch_buffer" not in vars(solver)
+        assert vars(solver).keys() == solver.get_params().keys()
 
 
 def test_grid_search_over_adam_beta_1(digits):

@@ -21,11 +21,16 @@ implement :meth:`~Optimizer.init_state` and :meth:`~Optimizer.step`::
         def init_state(self, params):
             return EmptyState()
 
-        def step(self, params, grads, state, *, learning_rate):
-            params -= learning_rate * np.sign(grads)
+        def step(self, params, grads, state, *, learning_rate, scratch):
+            np.sign(grads, out=scratch)
+            scratch *= learning_rate
+            params -= scratch
             return state
 
-Define the class at module level so it pickles (joblib workers need that).
+``step`` updates ``params`` and the state's arrays in place and returns the
+state; ``scratch`` is a work buffer shaped like ``params`` whose contents
+mean nothing between steps, and ``grads`` may be overwritten too. Define
+the class at module level so it pickles (joblib workers need that).
 NamedTuple fields cannot be reassigned, so update state arrays in place
 through a local name (``m = state.m; m *= beta``), never as
 ``state.m *= beta``, which raises :class:`AttributeError`. The example
@@ -48,13 +53,14 @@ name            class              update direction
 ``"nadam"``     :class:`NAdam`     Adam with Nesterov momentum
 ==============  =================  ============================================
 
-Given by name, a built-in receives the estimator's flat scikit-learn
-parameters that share a name with its own (``momentum``,
-``nesterovs_momentum``, ``beta_1``, ``beta_2``, ``epsilon``), always at their
-scikit-learn defaults unless the user sets them. Hyperparameters with another
-meaning therefore carry other names (RMSProp's ``rmsprop_momentum``,
-Adadelta's ``eps``), so that ``solver="rmsprop"`` and ``solver=RMSProp()``
-are the same optimizer.
+Given by name, a built-in receives the estimator's scikit-learn parameters
+listed in its ``estimator_params`` (``SGD``: ``momentum`` and
+``nesterovs_momentum``; the Adam family and ``NAdam``: ``beta_1``,
+``beta_2`` and ``epsilon``; ``AdaGrad`` and ``RMSProp``: ``epsilon``;
+``Adadelta``: none), at their scikit-learn defaults unless the user sets
+them, and nothing else: ``solver="rmsprop"`` and ``solver=RMSProp()`` are
+the same optimizer, and a new optimizer inherits nothing it does not
+declare.
 """
 
 from __future__ import annotations
@@ -63,6 +69,7 @@ from typing import Any, ClassVar  # noqa: F401  (see the end of this module)
 
 from numpy.typing import NDArray  # noqa: F401  (see the end of this module)
 
+from .._params import make_registry
 from ._adam import Adam, AdamState, AdamW, AMSGrad, AMSGradState
 from ._adam_variants import Adamax, AdamaxState, NAdam, NAdamState
 from ._adaptive import (
@@ -102,17 +109,9 @@ __all__ = [
 
 
 #: Built-in optimizers by name, for ``solver=<name>``.
-OPTIMIZERS: dict[str, type[Optimizer]] = {
-    "sgd": SGD,
-    "adagrad": AdaGrad,
-    "rmsprop": RMSProp,
-    "adadelta": Adadelta,
-    "adam": Adam,
-    "amsgrad": AMSGrad,
-    "adamw": AdamW,
-    "adamax": Adamax,
-    "nadam": NAdam,
-}
+OPTIMIZERS: dict[str, type[Optimizer]] = make_registry(
+    SGD, AdaGrad, RMSProp, Adadelta, Adam, AMSGrad, AdamW, Adamax, NAdam
+)
 
 # The classes are documented, pickled and doctested as members of this
 # package, as they were when it was a single module: pickles name the public

@@ -20,8 +20,9 @@ from ._base import Optimizer
 
 
 def _update_moments(grads, m, v, beta_1, beta_2, scratch):
-    """m ← β₁m + (1 − β₁)g and v ← β₂v + (1 − β₂)g², in place; grads is
-    overwritten. The order of operations is scikit-learn's."""
+    """m ← β₁m + (1 − β₁)g and v ← β₂v + (1 − β₂)g², in place; grads and
+    the work buffer ``scratch`` are overwritten. The order of operations is
+    scikit-learn's."""
     m *= beta_1
     m += np.multiply(grads, 1 - beta_1, out=scratch)
     v *= beta_2
@@ -103,13 +104,22 @@ class Adam(Optimizer):
         \hat\eta_t &= \eta \sqrt{1 - \beta_2^t} / (1 - \beta_1^t) \\
         \theta_t &= \theta_{t-1} - \hat\eta_t\, m_t / (\sqrt{v_t} + \epsilon)
 
-    which is the bias-corrected rule
-    :math:`\theta_t = \theta_{t-1} - \eta\,\hat m_t / (\sqrt{\hat v_t} +
-    \hat\epsilon)` in the efficient form of Kingma and Ba (2015, section 2),
-    with :math:`\hat\epsilon = \epsilon\sqrt{1-\beta_2^t}`. This is
+    This is the efficient form of Kingma and Ba (2015, section 2), whose
+    constant :math:`\hat\epsilon` is this :math:`\epsilon`. With
+    :math:`\hat m_t = m_t / (1 - \beta_1^t)` and
+    :math:`\hat v_t = v_t / (1 - \beta_2^t)` it is the bias-corrected rule
+
+    .. math::
+
+        \theta_t = \theta_{t-1} - \eta\,\hat m_t / (\sqrt{\hat v_t} +
+            \hat\epsilon_t), \qquad
+        \hat\epsilon_t = \epsilon / \sqrt{1 - \beta_2^t},
+
+    with a constant that starts larger (:math:`\hat\epsilon_1 \approx
+    31.6\,\epsilon` for :math:`\beta_2 = 0.999`) and tends to
+    :math:`\epsilon`. This is
     ``epsilon_mode="sklearn"``, the default, so that ``solver="adam"``
-    reproduces scikit-learn. With :math:`\hat m_t = m_t / (1 - \beta_1^t)`
-    and :math:`\hat v_t = v_t / (1 - \beta_2^t)`, the other placements are
+    reproduces scikit-learn. The other placements are
 
     .. math::
 
@@ -138,11 +148,14 @@ class Adam(Optimizer):
     >>> opt = Adam(epsilon_mode="outside")
     >>> params = np.array([1.0, -2.0])
     >>> state = opt.init_state(params)
-    >>> state = opt.step(params, np.array([0.5, -4.0]), state, learning_rate=0.1)
+    >>> state = opt.step(params, np.array([0.5, -4.0]), state, learning_rate=0.1,
+    ...                  scratch=np.empty_like(params))
     >>> params  # the first step has size η whatever the gradient's scale
     array([ 0.9, -1.9])
     """
 
+    name = "adam"
+    estimator_params = ("beta_1", "beta_2", "epsilon")
     _parameter_constraints: ClassVar[dict[str, list]] = _ADAM_CONSTRAINTS
 
     def __init__(
@@ -168,10 +181,10 @@ class Adam(Optimizer):
         state: AdamState,
         *,
         learning_rate: float,
+        scratch: NDArray,
     ) -> AdamState:
         """Take one Adam step in place."""
         t, m, v = state.t + 1, state.m, state.v
-        scratch = self._scratch(params)
         _update_moments(grads, m, v, self.beta_1, self.beta_2, scratch)
         _adam_update(params, m, v, t, learning_rate, self, grads, scratch)
         return AdamState(t=t, m=m, v=v)
@@ -231,10 +244,13 @@ class AMSGrad(Adam):
     >>> params = np.array([1.0, -2.0])
     >>> state = opt.init_state(params)
     >>> for g in (4.0, 0.0):
-    ...     state = opt.step(params, np.array([g, 0.0]), state, learning_rate=0.1)
+    ...     state = opt.step(params, np.array([g, 0.0]), state,
+    ...                      learning_rate=0.1, scratch=np.empty_like(params))
     >>> params.round(6)  # second step η m̂ / sqrt(v̂_max); Adam's is 0.082045
     array([ 0.841986, -2.      ])
     """
+
+    name = "amsgrad"
 
     def init_state(self, params: NDArray) -> AMSGradState:
         """Start with zero moments at step 0."""
@@ -247,10 +263,10 @@ class AMSGrad(Adam):
         state: AMSGradState,
         *,
         learning_rate: float,
+        scratch: NDArray,
     ) -> AMSGradState:
         """Take one AMSGrad step in place."""
         t, m, v, v_max = state.t + 1, state.m, state.v, state.v_max
-        scratch = self._scratch(params)
         _update_moments(grads, m, v, self.beta_1, self.beta_2, scratch)
         np.maximum(v_max, v, out=v_max)
         _adam_update(params, m, v_max, t, learning_rate, self, grads, scratch)
@@ -303,11 +319,13 @@ class AdamW(Adam):
     >>> opt = AdamW(weight_decay=0.5, epsilon_mode="outside")
     >>> params = np.array([1.0, -2.0])
     >>> state = opt.init_state(params)
-    >>> state = opt.step(params, np.array([0.5, 0.0]), state, learning_rate=0.1)
+    >>> state = opt.step(params, np.array([0.5, 0.0]), state, learning_rate=0.1,
+    ...                  scratch=np.empty_like(params))
     >>> params  # 1 - 0.1 * 0.5 * 1 - 0.1 and -2 - 0.1 * 0.5 * (-2)
     array([ 0.85, -1.9 ])
     """
 
+    name = "adamw"
     _parameter_constraints: ClassVar[dict[str, list]] = {
         **_ADAM_CONSTRAINTS,
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -332,10 +350,12 @@ class AdamW(Adam):
         state: AdamState,
         *,
         learning_rate: float,
+        scratch: NDArray,
     ) -> AdamState:
         """Decay the parameters, then take one Adam step, in place."""
         # Adam's moments depend on the gradients only, so decaying first is
         # the same as decaying between the moment and parameter updates.
         if self.weight_decay:
             params *= 1 - learning_rate * self.weight_decay
-        return super().step(params, grads, state, learning_rate=learning_rate)
+        return super().step(params, grads, state, learning_rate=learning_rate,
+                            scratch=scratch)

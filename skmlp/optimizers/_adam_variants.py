@@ -64,11 +64,14 @@ class Adamax(Optimizer):
     >>> opt = Adamax()
     >>> params = np.array([1.0, -2.0])
     >>> state = opt.init_state(params)
-    >>> state = opt.step(params, np.array([0.5, -4.0]), state, learning_rate=0.1)
+    >>> state = opt.step(params, np.array([0.5, -4.0]), state, learning_rate=0.1,
+    ...                  scratch=np.empty_like(params))
     >>> params  # the first step has size η whatever the gradient's scale
     array([ 0.9, -1.9])
     """
 
+    name = "adamax"
+    estimator_params = ("beta_1", "beta_2", "epsilon")
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
@@ -93,11 +96,12 @@ class Adamax(Optimizer):
         state: AdamaxState,
         *,
         learning_rate: float,
+        scratch: NDArray,
     ) -> AdamaxState:
         """Take one Adamax step in place."""
         t, m, u = state.t + 1, state.m, state.u
         m *= self.beta_1
-        m += np.multiply(grads, 1 - self.beta_1, out=self._scratch(params))
+        m += np.multiply(grads, 1 - self.beta_1, out=scratch)
         np.abs(grads, out=grads)
         grads += self.epsilon
         u *= self.beta_2
@@ -166,11 +170,14 @@ class NAdam(Optimizer):
     >>> opt = NAdam()
     >>> params = np.array([1.0, -2.0])
     >>> state = opt.init_state(params)
-    >>> state = opt.step(params, np.array([0.5, -4.0]), state, learning_rate=0.1)
+    >>> state = opt.step(params, np.array([0.5, -4.0]), state, learning_rate=0.1,
+    ...                  scratch=np.empty_like(params))
     >>> params.round(6)  # η (1 + 0.1 μ₂ / (1 − μ₁μ₂)) sign(g), μ ≈ 0.45
     array([ 0.894355, -1.894355])
     """
 
+    name = "nadam"
+    estimator_params = ("beta_1", "beta_2", "epsilon")
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
@@ -204,12 +211,12 @@ class NAdam(Optimizer):
         state: NAdamState,
         *,
         learning_rate: float,
+        scratch: NDArray,
     ) -> NAdamState:
         """Take one NAdam step in place."""
         t, m, v = state.t + 1, state.m, state.v
         mu, mu_next = self._mu(t), self._mu(t + 1)
         mu_product = state.mu_product * mu
-        scratch = self._scratch(params)
         m *= self.beta_1
         m += np.multiply(grads, 1 - self.beta_1, out=scratch)
         v *= self.beta_2

@@ -56,11 +56,14 @@ class AdaGrad(Optimizer):
     >>> opt = AdaGrad()
     >>> params = np.array([1.0, -2.0])
     >>> state = opt.init_state(params)
-    >>> state = opt.step(params, np.array([0.5, -4.0]), state, learning_rate=0.1)
+    >>> state = opt.step(params, np.array([0.5, -4.0]), state, learning_rate=0.1,
+    ...                  scratch=np.empty_like(params))
     >>> params  # the first step has size η whatever the gradient's scale
     array([ 0.9, -1.9])
     """
 
+    name = "adagrad"
+    estimator_params = ("epsilon",)
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "initial_accumulator_value": [Interval(Real, 0, None, closed="left")],
@@ -83,9 +86,10 @@ class AdaGrad(Optimizer):
         state: AdaGradState,
         *,
         learning_rate: float,
+        scratch: NDArray,
     ) -> AdaGradState:
         """Take one AdaGrad step in place."""
-        sum_squares, scratch = state.sum_squares, self._scratch(params)
+        sum_squares = state.sum_squares
         sum_squares += np.square(grads, out=scratch)  # G ← G + g²
         denominator = np.sqrt(sum_squares, out=scratch)
         denominator += self.epsilon
@@ -114,10 +118,9 @@ class RMSProp(Optimizer):
         Decay rate :math:`\rho` of the running averages, in ``[0, 1)``
         (Hinton's lecture and Keras use 0.9, PyTorch's ``alpha`` 0.99).
     rmsprop_momentum : float, default=0.0
-        Momentum :math:`\mu` on the normalised gradient, in ``[0, 1)``. Not
-        called ``momentum``, so that the estimator's flat ``momentum=0.9``
-        (meant for ``solver="sgd"``) does not switch it on for
-        ``solver="rmsprop"``.
+        Momentum :math:`\mu` on the normalised gradient, in ``[0, 1)``.
+        Named apart from the estimator's ``momentum`` (SGD's, 0.9 by
+        default), which ``solver="rmsprop"`` does not read.
     centered : bool, default=False
         Whether to divide by an estimate of the gradient's variance instead
         of its uncentered second moment (Graves, 2013).
@@ -158,11 +161,14 @@ class RMSProp(Optimizer):
     >>> opt = RMSProp(rho=0.75)
     >>> params = np.array([1.0, -2.0])
     >>> state = opt.init_state(params)
-    >>> state = opt.step(params, np.array([0.5, -4.0]), state, learning_rate=0.1)
+    >>> state = opt.step(params, np.array([0.5, -4.0]), state, learning_rate=0.1,
+    ...                  scratch=np.empty_like(params))
     >>> params.round(6)  # first step: η g / sqrt(0.25 g²) = 2η sign(g)
     array([ 0.8, -1.8])
     """
 
+    name = "rmsprop"
+    estimator_params = ("epsilon",)
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "rho": [Interval(Real, 0, 1, closed="left")],
         "rmsprop_momentum": [Interval(Real, 0, 1, closed="left")],
@@ -193,9 +199,10 @@ class RMSProp(Optimizer):
         state: RMSPropState,
         *,
         learning_rate: float,
+        scratch: NDArray,
     ) -> RMSPropState:
         """Take one RMSProp step in place."""
-        rho, scratch = self.rho, self._scratch(params)
+        rho = self.rho
         square_avg = state.square_avg
         square_avg *= rho
         np.square(grads, out=scratch)
@@ -243,10 +250,9 @@ class Adadelta(Optimizer):
     eps : float, default=1e-6
         The constant :math:`\epsilon` of both root mean squares, ``> 0``.
         It is part of the method, not only a guard against division by zero:
-        :math:`\sqrt\epsilon` sets the size of the first steps. It is called
-        ``eps`` rather than ``epsilon`` so that the estimator's flat
-        ``epsilon`` (Adam's ``1e-8``) does not replace it when
-        ``solver="adadelta"``.
+        :math:`\sqrt\epsilon` sets the size of the first steps. Named apart
+        from the estimator's ``epsilon`` (Adam's ``1e-8``), which
+        ``solver="adadelta"`` does not read.
 
     Notes
     -----
@@ -276,11 +282,14 @@ class Adadelta(Optimizer):
     >>> opt = Adadelta(rho=0.5, eps=1e-4)
     >>> params = np.array([1.0, -2.0])
     >>> state = opt.init_state(params)
-    >>> state = opt.step(params, np.array([3.0, 0.0]), state, learning_rate=1.0)
+    >>> state = opt.step(params, np.array([3.0, 0.0]), state, learning_rate=1.0,
+    ...                  scratch=np.empty_like(params))
     >>> params.round(6)  # first step: sqrt(ε) / sqrt(0.5 g² + ε) g
     array([ 0.985858, -2.      ])
     """
 
+    name = "adadelta"
+    estimator_params = ()  # ``eps`` is its own, not the estimator's ``epsilon``
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "rho": [Interval(Real, 0, 1, closed="left")],
         "eps": [Interval(Real, 0, None, closed="neither")],
@@ -301,9 +310,10 @@ class Adadelta(Optimizer):
         state: AdadeltaState,
         *,
         learning_rate: float,
+        scratch: NDArray,
     ) -> AdadeltaState:
         """Take one Adadelta step in place."""
-        rho, eps, scratch = self.rho, self.eps, self._scratch(params)
+        rho, eps = self.rho, self.eps
         square_avg, delta_avg = state
         square_avg *= rho
         np.square(grads, out=scratch)

@@ -24,8 +24,27 @@ class Optimizer(ParamsMixin, ABC):
 
     Subclasses implement :meth:`init_state` and :meth:`step`. The learning
     rate is *not* a hyperparameter of an optimizer: it is given to
-    :meth:`step` by the estimator, from ``learning_rate_init`` and the
+    :meth:`step` by the trainer, from ``learning_rate_init`` and the
     learning-rate schedule.
+
+    State and copies: :meth:`step` updates ``params`` and the arrays of
+    ``state`` **in place** and returns the state, as a new tuple when a
+    scalar changes (the step count ``t``). The state passed in is therefore
+    changed too: whoever needs a restore point copies the state explicitly
+    (``copy.deepcopy(state)``), and ``params`` with it. The optimizer object
+    itself holds only its hyperparameters and is never changed by training;
+    work buffers come from the caller (``scratch``).
+
+    Attributes
+    ----------
+    name : str or None
+        The registry key of a built-in (``"adam"``, for ``solver="adam"``);
+        ``None`` for your own.
+    estimator_params : tuple of str
+        The estimator's own parameters (``momentum``, ``beta_1``, ...) that
+        the optimizer takes, as constructor arguments of the same names,
+        when it is given by name. Empty by default: an optimizer receives
+        nothing it does not declare.
     """
 
     @abstractmethod
@@ -51,6 +70,7 @@ class Optimizer(ParamsMixin, ABC):
         state: NamedTuple,
         *,
         learning_rate: float,
+        scratch: NDArray,
     ) -> NamedTuple:
         """Apply one update to ``params`` in place.
 
@@ -63,14 +83,18 @@ class Optimizer(ParamsMixin, ABC):
             overwrite it (it is scratch space once the step is taken).
         state : NamedTuple
             The state returned by :meth:`init_state` or the previous step.
-            Its arrays may be updated in place.
+            Its arrays are updated in place.
         learning_rate : float
             The step size for this update, from the schedule.
+        scratch : ndarray of shape (n_params,)
+            A work buffer shaped and typed like ``params``, provided by the
+            caller so that a step allocates nothing. Its contents mean
+            nothing before or after the step.
 
         Returns
         -------
         state : NamedTuple
-            The state after the step.
+            The state after the step (its arrays are those of ``state``).
         """
 
     def is_state_compatible(self, state: Any, params: NDArray) -> bool:
@@ -87,20 +111,3 @@ class Optimizer(ParamsMixin, ABC):
             or (x.shape == params.shape and x.dtype == params.dtype)
             for x in state
         )
-
-    def _scratch(self, like: NDArray) -> NDArray:
-        """A work buffer shaped like ``like``, reused across steps.
-
-        It holds no information between steps; keeping it avoids one
-        allocation per mini-batch.
-        """
-        buffer = self.__dict__.get("_scratch_buffer")
-        if buffer is None or buffer.shape != like.shape or buffer.dtype != like.dtype:
-            buffer = np.empty_like(like)
-            self.__dict__["_scratch_buffer"] = buffer
-        return buffer
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state.pop("_scratch_buffer", None)
-        return state

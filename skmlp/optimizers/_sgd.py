@@ -42,8 +42,8 @@ class SGD(Optimizer):
     momentum_form : {"classical", "ema"}, default="classical"
         Which of the two momentum rules of the literature to use (see Notes).
         ``"classical"`` is scikit-learn's; ``"ema"`` keeps an exponential
-        moving average of the gradients (PyTorch's ``SGD`` with
-        ``dampening=momentum``).
+        moving average of the gradients, started at zero (see Notes for how
+        it differs from PyTorch's ``SGD`` with ``dampening=momentum``).
 
     Notes
     -----
@@ -80,6 +80,17 @@ class SGD(Optimizer):
     larger (10 times for ``momentum=0.9``). The two forms keep different
     states: changing ``momentum_form`` restarts ``partial_fit`` afresh.
 
+    The average starts at :math:`v_0 = 0`, as in the textbook form. PyTorch's
+    ``SGD(momentum=γ, dampening=γ)`` uses the same recursion from the second
+    step on, but seeds its buffer with the first gradient undamped,
+    :math:`v_1 = g_1` where this form has :math:`v_1 = (1 - \gamma) g_1`;
+    since the seed decays by :math:`\gamma` every step, the two runs then
+    differ by :math:`\gamma^{t} g_1` in :math:`v_t`. For instance one
+    step without Nesterov from :math:`\theta = (1, -2)` with
+    :math:`g = (1, -1)`, :math:`\eta = 0.1`, :math:`\gamma = 0.9` gives
+    :math:`(0.99, -1.99)` here and :math:`(0.9, -1.9)` in PyTorch. (PyTorch
+    also refuses Nesterov's momentum with dampening.)
+
     References
     ----------
     Polyak, B. T. (1964). Some methods of speeding up the convergence of
@@ -99,11 +110,14 @@ class SGD(Optimizer):
     >>> params = np.array([1.0, -2.0])
     >>> state = opt.init_state(params)
     >>> for _ in range(2):
-    ...     state = opt.step(params, np.array([1.0, -1.0]), state, learning_rate=0.1)
+    ...     state = opt.step(params, np.array([1.0, -1.0]), state,
+    ...                      learning_rate=0.1, scratch=np.empty_like(params))
     >>> params  # steps of 0.1, then 0.5 * 0.1 + 0.1
     array([ 0.75, -1.75])
     """
 
+    name = "sgd"
+    estimator_params = ("momentum", "nesterovs_momentum")
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
@@ -133,29 +147,30 @@ class SGD(Optimizer):
         state: SGDState | SGDAverageState,
         *,
         learning_rate: float,
+        scratch: NDArray,
     ) -> SGDState | SGDAverageState:
         """Take one (Nesterov) momentum step in place."""
         if isinstance(state, SGDAverageState):
-            return self._step_ema(params, grads, state, learning_rate)
+            return self._step_ema(params, grads, state, learning_rate, scratch)
         velocity = state.velocity
         grads *= learning_rate  # η g
         velocity *= self.momentum
         velocity -= grads  # v ← γv − ηg
         if self.nesterovs_momentum:
-            update = np.multiply(velocity, self.momentum, out=self._scratch(params))
+            update = np.multiply(velocity, self.momentum, out=scratch)
             update -= grads  # γv − ηg
             params += update
         else:
             params += velocity
         return state
 
-    def _step_ema(self, params, grads, state, learning_rate):
+    def _step_ema(self, params, grads, state, learning_rate, scratch):
         average = state.average
         grads *= 1 - self.momentum  # (1 − γ) g
         average *= self.momentum
         average += grads  # v ← γv + (1 − γ) g
         if self.nesterovs_momentum:
-            grads += np.multiply(average, self.momentum, out=self._scratch(params))
+            grads += np.multiply(average, self.momentum, out=scratch)
         else:
             np.copyto(grads, average)
         grads *= learning_rate
