@@ -12,6 +12,10 @@ Writing your own activation
 ---------------------------
 Subclass :class:`Activation`, implement :meth:`~Activation.forward` and
 :meth:`~Activation.backward`, and pass an instance as ``activation=``.
+Overriding :meth:`~Activation.output_bound` is optional: without it the
+network's cheap proof that its outputs are finite answers "not proven" for
+networks that use the activation. Set ``hidden = False`` for an
+output-only activation.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from numpy.typing import NDArray
 from scipy.special import erf, expit
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._params import ParamsMixin
+from ._params import ParamsMixin, make_registry
 
 __all__ = [
     "ACTIVATIONS",
@@ -59,11 +63,17 @@ class Activation(ParamsMixin, ABC):
 
     Attributes
     ----------
+    name : str or None
+        The registry key of a built-in (``"relu"``); ``None`` for your own.
+    hidden : bool
+        Whether the activation may be used in hidden layers (``activation=``);
+        output-only activations (softmax, exp) say ``False``.
     derivative_needs_input : bool
         Whether :meth:`backward` needs the pre-activation ``z``. When false,
         the network passes ``z=None`` and may compute ``forward`` in place.
     """
 
+    hidden: ClassVar[bool] = True
     derivative_needs_input: ClassVar[bool] = False
 
     @abstractmethod
@@ -101,9 +111,31 @@ class Activation(ParamsMixin, ABC):
         delta : ndarray
         """
 
+    def output_bound(self, input_bound: float) -> float | None:
+        """A bound on the outputs, given a bound on the inputs.
+
+        Parameters
+        ----------
+        input_bound : float
+            A number :math:`B \\ge 0` with :math:`|z| \\le B` for every
+            pre-activation.
+
+        Returns
+        -------
+        bound : float or None
+            A number :math:`B'` with :math:`|\\sigma(z)| \\le B'` for every
+            :math:`|z| \\le B`, for the values :meth:`forward` computes
+            (rounding included); ``math.inf`` when it overflows. ``None``
+            (the default) when no bound is known: the network's cheap proof
+            that its outputs are finite then answers "not proven".
+        """
+        return None
+
 
 class Identity(Activation):
     r"""The identity :math:`\sigma(z) = z`, :math:`\sigma'(z) = 1`."""
+
+    name = "identity"
 
     def forward(self, z: NDArray, out: NDArray) -> NDArray:
         """Copy ``z`` to ``out`` (nothing to do in place)."""
@@ -115,12 +147,18 @@ class Identity(Activation):
         """Leave ``delta`` unchanged."""
         return delta
 
+    def output_bound(self, input_bound: float) -> float:
+        """|σ(z)| = |z| ≤ B."""
+        return input_bound
+
 
 class Logistic(Activation):
     r"""The logistic sigmoid :math:`\sigma(z) = 1 / (1 + e^{-z})`.
 
     Its derivative is :math:`\sigma'(z) = a (1 - a)`.
     """
+
+    name = "logistic"
 
     def forward(self, z: NDArray, out: NDArray) -> NDArray:
         """Compute the sigmoid, stably for large ``|z|``."""
@@ -132,9 +170,15 @@ class Logistic(Activation):
         delta *= 1 - a
         return delta
 
+    def output_bound(self, input_bound: float) -> float:
+        """0 ≤ σ(z) ≤ 1, whatever z."""
+        return 1.0
+
 
 class Tanh(Activation):
     r"""The hyperbolic tangent, with :math:`\sigma'(z) = 1 - a^2`."""
+
+    name = "tanh"
 
     def forward(self, z: NDArray, out: NDArray) -> NDArray:
         """Compute tanh."""
@@ -145,12 +189,18 @@ class Tanh(Activation):
         delta *= 1 - a**2
         return delta
 
+    def output_bound(self, input_bound: float) -> float:
+        """|tanh(z)| ≤ 1, whatever z."""
+        return 1.0
+
 
 class ReLU(Activation):
     r"""The rectified linear unit :math:`\sigma(z) = \max(0, z)`.
 
     Its derivative is 1 for :math:`z > 0` and 0 otherwise (0 at the kink).
     """
+
+    name = "relu"
 
     def forward(self, z: NDArray, out: NDArray) -> NDArray:
         """Compute max(0, z)."""
@@ -159,6 +209,10 @@ class ReLU(Activation):
     def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
         """Zero δ where the unit is inactive."""
         return np.multiply(delta, a > 0, out=delta)
+
+    def output_bound(self, input_bound: float) -> float:
+        """0 ≤ max(0, z) ≤ |z| ≤ B."""
+        return input_bound
 
 
 class LeakyReLU(Activation):
@@ -176,6 +230,7 @@ class LeakyReLU(Activation):
     computed from the output.
     """
 
+    name = "leaky_relu"
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "negative_slope": [Interval(Real, 0, 1, closed="left")],
     }
@@ -192,6 +247,10 @@ class LeakyReLU(Activation):
         slope = (a > 0).astype(delta.dtype)  # 1 or 0, then max(·, s): 1 or s
         np.maximum(slope, _row(self.negative_slope, slope), out=slope)
         return np.multiply(delta, slope, out=delta)
+
+    def output_bound(self, input_bound: float) -> float:
+        """|σ(z)| ≤ max(1, |s|)·|z|."""
+        return max(1.0, abs(self.negative_slope)) * input_bound
 
 
 class ELU(Activation):
@@ -215,6 +274,7 @@ class ELU(Activation):
     accurate deep network learning by exponential linear units (ELUs). ICLR.
     """
 
+    name = "elu"
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "alpha": [Interval(Real, 0, None, closed="neither")],
     }
@@ -245,6 +305,10 @@ class ELU(Activation):
         slope += positive  # ... and 1 where a > 0
         return np.multiply(delta, slope, out=delta)
 
+    def output_bound(self, input_bound: float) -> float:
+        """z ≤ B for z > 0, and α·|eᶻ − 1| ≤ α (``expm1`` ≥ −1) otherwise."""
+        return max(input_bound, self.alpha)
+
 
 class GELU(Activation):
     r"""Gaussian error linear unit :math:`\sigma(z) = z\,\Phi(z)`.
@@ -269,6 +333,7 @@ class GELU(Activation):
     :arxiv:`1606.08415`
     """
 
+    name = "gelu"
     derivative_needs_input: ClassVar[bool] = True
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "approximate": [StrOptions({"none", "tanh"})],
@@ -303,11 +368,15 @@ class GELU(Activation):
         delta *= derivative.astype(delta.dtype, copy=False)
         return delta
 
+    def output_bound(self, input_bound: float) -> float:
+        """|z·Φ(z)| ≤ |z|: both forms of Φ lie in [0, 1]."""
+        return input_bound
+
 
 class Softmax(Activation):
     r"""Softmax over units: :math:`a_k = e^{z_k} / \sum_j e^{z_j}`.
 
-    Used as the output activation of multiclass classifiers.
+    Used as the output activation of multiclass classifiers; output only.
 
     Notes
     -----
@@ -315,6 +384,9 @@ class Softmax(Activation):
     so the backward pass is the vector-Jacobian product
     :math:`\delta \leftarrow a \odot (\delta - \sum_k \delta_k a_k)`.
     """
+
+    name = "softmax"
+    hidden = False
 
     def forward(self, z: NDArray, out: NDArray) -> NDArray:
         """Compute the softmax, shifted by the row maximum for stability."""
@@ -333,9 +405,19 @@ class Softmax(Activation):
         delta *= a
         return delta
 
+    def output_bound(self, input_bound: float) -> float:
+        """Every a_k is a share of the row's sum: 0 ≤ a_k ≤ 1."""
+        return 1.0
+
 
 class Exp(Activation):
-    r"""The exponential :math:`\sigma(z) = e^z`: the Poisson log-link output."""
+    r"""The exponential :math:`\sigma(z) = e^z`: the Poisson log-link output.
+
+    Output only.
+    """
+
+    name = "exp"
+    hidden = False
 
     def forward(self, z: NDArray, out: NDArray) -> NDArray:
         """Compute exp(z)."""
@@ -346,27 +428,25 @@ class Exp(Activation):
         delta *= a
         return delta
 
+    def output_bound(self, input_bound: float) -> float:
+        """e^B, widened by 2⁻²⁰ for rounding; ``math.inf`` on overflow.
+
+        ``np.exp`` may round up past e^B (in float32, exp(1) does); the
+        margin covers several ulps of float32.
+        """
+        try:
+            return math.exp(input_bound) * (1 + 2.0**-20)
+        except OverflowError:
+            return math.inf
+
 
 #: Every activation by name (``out_activation_`` takes these names).
-ACTIVATIONS: dict[str, type[Activation]] = {
-    "identity": Identity,
-    "logistic": Logistic,
-    "tanh": Tanh,
-    "relu": ReLU,
-    "leaky_relu": LeakyReLU,
-    "elu": ELU,
-    "gelu": GELU,
-    "softmax": Softmax,
-    "exp": Exp,
-}
+ACTIVATIONS: dict[str, type[Activation]] = make_registry(
+    Identity, Logistic, Tanh, ReLU, LeakyReLU, ELU, GELU, Softmax, Exp
+)
 
-#: The names accepted for hidden layers (``activation=``).
-HIDDEN_ACTIVATIONS: tuple[str, ...] = (
-    "identity",
-    "logistic",
-    "tanh",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "gelu",
+#: The names accepted for hidden layers (``activation=``): those declaring
+#: ``hidden``.
+HIDDEN_ACTIVATIONS: tuple[str, ...] = tuple(
+    name for name, cls in ACTIVATIONS.items() if cls.hidden
 )

@@ -1,11 +1,18 @@
 """Activations: forward against textbook formulas, backward against finite
-differences, in-place use, float32 preservation and numerical stability.
+differences, in-place use, float32 preservation, numerical stability and
+the declared output bounds.
 
 Every expected value is computed here from scalar ``math`` formulas or central
 finite differences of ``forward``; nothing is taken from the code under test.
+Everything the tests expect of one activation is its entry in :data:`TABLE`,
+keyed by registry name; a test checks that the table and the registry list
+the same names, so a new activation is its class plus one entry here.
 """
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,15 +20,14 @@ import pytest
 from skmlp.activations import (
     ACTIVATIONS,
     ELU,
-    GELU,
     HIDDEN_ACTIVATIONS,
+    Activation,
     Exp,
     Identity,
     LeakyReLU,
     Logistic,
     ReLU,
     Softmax,
-    Tanh,
 )
 
 # -- textbook formulas (scalar, pure ``math``) -------------------------------
@@ -34,12 +40,12 @@ def _logistic(z):
     return e / (1.0 + e)
 
 
-def _leaky(s):
-    return lambda z: z if z > 0 else s * z
+def _leaky(z, negative_slope):
+    return z if z > 0 else negative_slope * z
 
 
-def _elu(alpha):
-    return lambda z: z if z > 0 else alpha * math.expm1(z)
+def _elu(z, alpha):
+    return z if z > 0 else alpha * math.expm1(z)
 
 
 def _gelu_exact(z):
@@ -49,6 +55,10 @@ def _gelu_exact(z):
 def _gelu_tanh(z):
     inner = math.sqrt(2.0 / math.pi) * (z + 0.044715 * z**3)
     return 0.5 * z * (1.0 + math.tanh(inner))
+
+
+def _gelu(z, approximate):
+    return _gelu_tanh(z) if approximate == "tanh" else _gelu_exact(z)
 
 
 def _softmax_rows(z):
@@ -68,27 +78,63 @@ def _elementwise(f):
     return apply
 
 
-# (id, factory, reference forward on a 2-D float64 array, elementwise?, kinked?)
-CASES = [
-    ("identity", Identity, _elementwise(lambda z: z), True, False),
-    ("logistic", Logistic, _elementwise(_logistic), True, False),
-    ("tanh", Tanh, _elementwise(math.tanh), True, False),
-    ("relu", ReLU, _elementwise(lambda z: max(0.0, z)), True, True),
-    ("leaky_relu", LeakyReLU, _elementwise(_leaky(0.01)), True, True),
-    ("leaky_relu_0.2", lambda: LeakyReLU(negative_slope=0.2),
-     _elementwise(_leaky(0.2)), True, True),
-    ("leaky_relu_0", lambda: LeakyReLU(negative_slope=0.0),
-     _elementwise(_leaky(0.0)), True, True),
-    ("elu", ELU, _elementwise(_elu(1.0)), True, True),
-    ("elu_0.5", lambda: ELU(alpha=0.5), _elementwise(_elu(0.5)), True, True),
-    ("elu_2.5", lambda: ELU(alpha=2.5), _elementwise(_elu(2.5)), True, True),
-    ("gelu", GELU, _elementwise(_gelu_exact), True, False),
-    ("gelu_tanh", lambda: GELU(approximate="tanh"), _elementwise(_gelu_tanh),
-     True, False),
-    ("softmax", Softmax, _softmax_rows, False, False),
-    ("exp", Exp, _elementwise(math.exp), True, False),
-]
-IDS = [c[0] for c in CASES]
+@dataclass(frozen=True)
+class Expected:
+    """What the tests expect of one activation: its entry in :data:`TABLE`."""
+
+    #: The textbook σ from ``math``: a scalar function of ``z`` and the
+    #: activation's hyperparameters, or (``elementwise=False``) a function
+    #: of a 2-D float64 array.
+    formula: Callable[..., Any]
+    #: Hyperparameters tested besides the defaults.
+    variants: tuple[dict[str, Any], ...] = ()
+    elementwise: bool = True
+    #: A kink at 0: finite differences stay away from it.
+    kinked: bool = False
+    #: Whether it may be used in hidden layers.
+    hidden: bool = True
+    #: Whether its derivative needs the pre-activation z.
+    needs_input: bool = False
+    #: For activations that stay finite for |z| = 1000: the derivative's
+    #: limits at z → −∞ and z → +∞.
+    limits: tuple[float, float] | None = None
+
+
+#: Every activation's expectations, by registry name.
+TABLE: dict[str, Expected] = {
+    "identity": Expected(lambda z: z),
+    "logistic": Expected(_logistic, limits=(0.0, 0.0)),
+    "tanh": Expected(math.tanh, limits=(0.0, 0.0)),
+    "relu": Expected(lambda z: max(0.0, z), kinked=True),
+    "leaky_relu": Expected(_leaky, variants=({"negative_slope": 0.2},
+                                             {"negative_slope": 0.0}),
+                           kinked=True),
+    "elu": Expected(_elu, variants=({"alpha": 0.5}, {"alpha": 2.5}), kinked=True,
+                    limits=(0.0, 1.0)),
+    "gelu": Expected(_gelu, variants=({"approximate": "tanh"},), needs_input=True,
+                     limits=(0.0, 1.0)),
+    "softmax": Expected(_softmax_rows, elementwise=False, hidden=False),
+    "exp": Expected(math.exp, hidden=False),
+}
+
+#: (name, hyperparameters): every activation at its defaults and variants.
+CASES = [(name, kwargs) for name, e in TABLE.items()
+         for kwargs in ({}, *e.variants)]
+IDS = [name + "".join(f"-{k}={v}" for k, v in kwargs.items())
+       for name, kwargs in CASES]
+
+
+def _make(case):
+    """The activation of a case, and its textbook forward on 2-D arrays."""
+    name, kwargs = case
+    act = ACTIVATIONS[name](**kwargs)
+    expected = TABLE[name]
+    params = act.get_params()
+    if expected.elementwise:
+        reference = _elementwise(lambda z: expected.formula(z, **params))
+    else:
+        reference = expected.formula
+    return act, reference
 
 
 def _z(seed, shape=(6, 5), *, avoid_zero=False, scale=2.0):
@@ -105,23 +151,27 @@ def _backward(act, z, a, delta):
     return act.backward(z if act.derivative_needs_input else None, a, delta)
 
 
-def test_every_registered_activation_is_covered():
-    covered = {type(factory()) for _, factory, *_ in CASES}
-    assert set(ACTIVATIONS.values()) <= covered
-    assert set(HIDDEN_ACTIVATIONS) <= set(ACTIVATIONS)
+def test_table_lists_every_activation():
+    assert set(TABLE) == set(ACTIVATIONS)
+
+
+def test_hidden_activations_come_from_the_declarations():
+    for name, cls in ACTIVATIONS.items():
+        assert cls.hidden is TABLE[name].hidden, name
+    # softmax and exp are output-only; the order is the registry's.
+    assert HIDDEN_ACTIVATIONS == tuple(n for n in ACTIVATIONS if TABLE[n].hidden)
+    assert not {"softmax", "exp"} & set(HIDDEN_ACTIVATIONS)
 
 
 def test_derivative_needs_input_flags():
     # Only GELU's derivative cannot be recovered from its output.
     needs = {name for name, cls in ACTIVATIONS.items() if cls.derivative_needs_input}
-    assert needs == {"gelu"}
+    assert needs == {name for name, e in TABLE.items() if e.needs_input} == {"gelu"}
 
 
-@pytest.mark.parametrize(("name", "factory", "reference", "elementwise", "kinked"),
-                         CASES, ids=IDS)
-def test_forward_matches_textbook_formula(name, factory, reference, elementwise,
-                                          kinked):
-    act = factory()
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_forward_matches_textbook_formula(case):
+    act, reference = _make(case)
     z = _z(0)
     z[0, :3] = [0.0, -1e-9, 1e-9]  # values at / around the kink
     z_before = z.copy()
@@ -132,19 +182,18 @@ def test_forward_matches_textbook_formula(name, factory, reference, elementwise,
     np.testing.assert_allclose(result, reference(z), rtol=1e-13, atol=1e-15)
 
 
-@pytest.mark.parametrize(("name", "factory", "reference", "elementwise", "kinked"),
-                         CASES, ids=IDS)
-def test_backward_matches_finite_differences(name, factory, reference, elementwise,
-                                             kinked):
-    act = factory()
-    z = _z(1, avoid_zero=kinked)
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_backward_matches_finite_differences(case):
+    act, _ = _make(case)
+    expected_of = TABLE[case[0]]
+    z = _z(1, avoid_zero=expected_of.kinked)
     upstream = np.random.RandomState(2).normal(size=z.shape)
     h = 1e-6
 
     def f(zz):
         return act.forward(zz.copy(), out=np.empty_like(zz))
 
-    if elementwise:
+    if expected_of.elementwise:
         derivative = (f(z + h) - f(z - h)) / (2 * h)
         expected = upstream * derivative
     else:
@@ -163,11 +212,9 @@ def test_backward_matches_finite_differences(name, factory, reference, elementwi
     np.testing.assert_allclose(result, expected, rtol=1e-7, atol=1e-9)
 
 
-@pytest.mark.parametrize(("name", "factory", "reference", "elementwise", "kinked"),
-                         CASES, ids=IDS)
-def test_forward_in_place_equals_out_of_place(name, factory, reference,
-                                              elementwise, kinked):
-    act = factory()
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_forward_in_place_equals_out_of_place(case):
+    act, _ = _make(case)
     z = _z(3)
     expected = act.forward(z, out=np.empty_like(z))
     buffer = z.copy()
@@ -176,13 +223,11 @@ def test_forward_in_place_equals_out_of_place(name, factory, reference,
     np.testing.assert_array_equal(result, expected)
 
 
-@pytest.mark.parametrize(("name", "factory", "reference", "elementwise", "kinked"),
-                         CASES, ids=IDS)
+@pytest.mark.parametrize("case", CASES, ids=IDS)
 @pytest.mark.parametrize("in_place", [False, True], ids=["out", "inplace"])
-def test_float32_is_preserved(name, factory, reference, elementwise, kinked,
-                              in_place):
-    act = factory()
-    z64 = _z(4, avoid_zero=kinked)
+def test_float32_is_preserved(case, in_place):
+    act, reference = _make(case)
+    z64 = _z(4, avoid_zero=TABLE[case[0]].kinked)
     z32 = z64.astype(np.float32)
     out = z32.copy() if in_place else np.empty_like(z32)
     a32 = act.forward(out if in_place else z32, out=out)
@@ -200,24 +245,15 @@ def test_float32_is_preserved(name, factory, reference, elementwise, kinked,
     np.testing.assert_allclose(result, expected, rtol=2e-5, atol=2e-6)
 
 
-# Activations that must stay finite for |z| = 1000, with their derivative's
-# limits at z → −∞ and z → +∞.
-STABLE = {
-    "logistic": (0.0, 0.0),
-    "tanh": (0.0, 0.0),
-    "elu": (0.0, 1.0),
-    "elu_2.5": (0.0, 1.0),
-    "gelu": (0.0, 1.0),
-    "gelu_tanh": (0.0, 1.0),
-}
-_BY_ID = {c[0]: c for c in CASES}
+#: The cases that must stay finite for |z| = 1000.
+STABLE = [case for case in CASES if TABLE[case[0]].limits is not None]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", sorted(STABLE))
-def test_no_overflow_on_large_inputs(name, dtype):
-    _, factory, reference, _, _ = _BY_ID[name]
-    act = factory()
+@pytest.mark.parametrize("case", STABLE,
+                         ids=[IDS[CASES.index(case)] for case in STABLE])
+def test_no_overflow_on_large_inputs(case, dtype):
+    act, reference = _make(case)
     z = np.array([[-1000.0, -900.0, -1.0, 0.0, 1.0, 900.0, 1000.0]], dtype=dtype)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         a = act.forward(z.copy(), out=np.empty_like(z))
@@ -226,9 +262,61 @@ def test_no_overflow_on_large_inputs(name, dtype):
     assert np.isfinite(a).all()
     assert np.isfinite(delta).all()
     np.testing.assert_allclose(a, reference(z), rtol=1e-6, atol=1e-6)
-    left, right = STABLE[name]
+    left, right = TABLE[case[0]].limits
     np.testing.assert_allclose(delta[0, [0, 1]], left, atol=1e-6)
     np.testing.assert_allclose(delta[0, [-2, -1]], right, atol=1e-6)
+
+
+#: Input bounds B of the output-bound tests: z is drawn in [−B, B].
+INPUT_BOUNDS = [1e-3, 1.0, 50.0, 700.0]
+
+
+def _within(input_bound, dtype, seed=0):
+    """z uniform in [−B, B] with ±B and 0 included, in ``dtype``, and the
+    largest |z| (which rounding to float32 may move just past B)."""
+    z = np.random.RandomState(seed).uniform(-input_bound, input_bound, (300, 4))
+    z[0] = [-input_bound, input_bound, 0.0, -input_bound]
+    z[1] = [input_bound, input_bound, -input_bound, input_bound]
+    z = z.astype(dtype)
+    return z, float(np.abs(z).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("input_bound", INPUT_BOUNDS)
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_output_bound_holds(case, input_bound, dtype):
+    act, _ = _make(case)
+    z, input_bound = _within(input_bound, dtype)
+    bound = act.output_bound(input_bound)
+    assert bound is not None  # every built-in declares one
+    assert math.isfinite(bound)  # e^700 is still a float64
+    if bound > float(np.finfo(dtype).max):
+        return  # float32 outputs overflow, as the bound says they may
+    for out in (np.empty_like(z), z):  # how the network calls it: also in place
+        a = act.forward(z, out=out)
+        assert np.all(np.abs(a) <= bound), (np.abs(a).max(), bound)
+
+
+def test_output_bound_overflows_to_inf_without_raising():
+    assert Exp().output_bound(710.0) == math.inf
+    assert Exp().output_bound(math.inf) == math.inf
+    assert Identity().output_bound(math.inf) == math.inf
+    assert Logistic().output_bound(math.inf) == 1.0
+
+
+class _Custom(Activation):
+    """A user's activation that says nothing about its outputs."""
+
+    def forward(self, z, out):
+        return np.sinh(z, out=out)
+
+    def backward(self, z, a, delta):
+        return delta
+
+
+def test_custom_activation_has_no_bound_and_is_hidden():
+    assert _Custom().output_bound(1.0) is None
+    assert _Custom.hidden and _Custom.name is None
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
