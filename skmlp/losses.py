@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import xlogy
 
-from ._params import ParamsMixin
+from ._params import ParamsMixin, make_registry
 
 __all__ = [
     "LOSSES",
@@ -55,6 +55,9 @@ class Loss(ParamsMixin, ABC):
 
     Attributes
     ----------
+    name : str or None
+        The registry key of a built-in (``"log_loss"``); ``None`` for your
+        own.
     canonical_activation : str
         Name (in :data:`skmlp.activations.ACTIVATIONS`) of the output
         activation for which δᴸ = a − y.
@@ -108,6 +111,7 @@ class SquaredError(Loss):
     gradient this is; ``loss_curve_`` reports :math:`L`.
     """
 
+    name = "squared_error"
     canonical_activation = "identity"
 
     def value(self, y, a, sample_weight=None):
@@ -127,6 +131,7 @@ class PoissonLoss(Loss):
               \qquad \frac{\partial \ell}{\partial a} = 1 - \frac{y}{a}.
     """
 
+    name = "poisson"
     canonical_activation = "exp"
 
     def value(self, y, a, sample_weight=None):
@@ -148,6 +153,7 @@ class BinaryLogLoss(Loss):
               \qquad \frac{\partial \ell}{\partial a} = \frac{a - y}{a(1-a)}.
     """
 
+    name = "binary_log_loss"
     canonical_activation = "logistic"
 
     def value(self, y, a, sample_weight=None):
@@ -173,6 +179,7 @@ class LogLoss(Loss):
               \qquad \frac{\partial \ell}{\partial a} = -\frac{y}{a}.
     """
 
+    name = "log_loss"
     canonical_activation = "softmax"
 
     def value(self, y, a, sample_weight=None):
@@ -190,9 +197,6 @@ class LogLoss(Loss):
 
 
 #: Every loss by name.
-LOSSES: dict[str, type[Loss]] = {
-    "squared_error": SquaredError,
-    "poisson": PoissonLoss,
-    "binary_log_loss": BinaryLogLoss,
-    "log_loss": LogLoss,
-}
+LOSSES: dict[str, type[Loss]] = make_registry(
+    SquaredError, PoissonLoss, BinaryLogLoss, LogLoss
+)

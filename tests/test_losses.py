@@ -3,53 +3,125 @@ and the canonical-link shortcut δᴸ = a − y against the general chain rule.
 
 Reference values come from ``sklearn.neural_network._base.LOSS_FUNCTIONS``,
 central finite differences, or formulas written out in this file.
+Everything the tests expect of one loss is its entry in :data:`TABLE`, keyed
+by registry name; a test checks that the table and the registry list the
+same names, so a new loss is its class plus one entry here.
 """
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 from sklearn.neural_network._base import LOSS_FUNCTIONS
 
 from skmlp._network import Network, Workspace
-from skmlp.activations import (
-    ACTIVATIONS,
-    GELU,
-    Exp,
-    Identity,
-    Logistic,
-    Softmax,
-    Tanh,
-)
+from skmlp.activations import ACTIVATIONS, Tanh
 from skmlp.losses import LOSSES, BinaryLogLoss, LogLoss, PoissonLoss, SquaredError
 
 N = 9
+
+
+def _poisson_targets(rng, shape):
+    y = rng.poisson(1.5, size=shape).astype(float)
+    y[0] = 0.0  # exercise y log y at y = 0
+    return y
+
+
+def _binary_targets(rng, shape):
+    return rng.randint(0, 2, size=shape).astype(float)
+
+
+def _class_targets(rng, shape):
+    """One-hot rows; one column holds the positive class (binary)."""
+    n, k = shape
+    return _binary_targets(rng, shape) if k == 1 else np.eye(k)[rng.randint(0, k, n)]
+
+
+def _probabilities(rng, shape):
+    return rng.uniform(0.05, 0.95, size=shape)
+
+
+def _class_probabilities(rng, shape):
+    """Softmax rows; one column holds P(class 1)."""
+    if shape[1] == 1:
+        return _probabilities(rng, shape)
+    logits = rng.normal(size=shape)
+    return np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+
+
+def _poisson_per_sample(y, a):
+    ylogy = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / a), 0.0)
+    return (ylogy - y + a).sum(axis=1)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the tests expect of one loss: its entry in :data:`TABLE`."""
+
+    #: Name of the output activation for which δᴸ = a − y.
+    canonical_activation: str
+    #: Random targets, then predictions, of a shape, in the loss's domain.
+    targets: Callable[[np.random.RandomState, tuple[int, int]], NDArray]
+    predictions: Callable[[np.random.RandomState, tuple[int, int]], NDArray]
+    #: The loss of every sample, written out (unweighted).
+    per_sample: Callable[[NDArray, NDArray], NDArray]
+    #: Textbook ∂ℓ/∂a (squared error: of ℓ = ½ Σ_k (a − y)²).
+    dloss: Callable[[NDArray, NDArray], NDArray]
+    #: Output counts whose gradient is checked by finite differences.
+    gradient_outputs: tuple[int, ...] = (1, 3)
+
+
+#: Every loss's expectations, by registry name.
+TABLE: dict[str, Expected] = {
+    "squared_error": Expected(
+        "identity",
+        targets=lambda rng, shape: rng.normal(size=shape),
+        predictions=lambda rng, shape: rng.normal(size=shape),
+        per_sample=lambda y, a: 0.5 * ((y - a) ** 2).mean(axis=1),
+        dloss=lambda y, a: a - y,
+    ),
+    "poisson": Expected(
+        "exp",
+        targets=_poisson_targets,
+        predictions=lambda rng, shape: np.exp(rng.normal(scale=0.5, size=shape)),
+        per_sample=_poisson_per_sample,
+        dloss=lambda y, a: 1 - y / a,
+    ),
+    "binary_log_loss": Expected(
+        "logistic",
+        targets=_binary_targets,
+        predictions=_probabilities,
+        per_sample=lambda y, a: -(y * np.log(a) + (1 - y) * np.log(1 - a)).sum(axis=1),
+        dloss=lambda y, a: (a - y) / (a * (1 - a)),
+    ),
+    "log_loss": Expected(
+        "softmax",
+        targets=_class_targets,
+        predictions=_class_probabilities,
+        per_sample=lambda y, a: -(y * np.log(a)).sum(axis=1),
+        dloss=lambda y, a: -y / a,
+        # A single probability column: ``value`` expands it to (1 − a, a) as
+        # scikit-learn does, so its gradient must be that of binary
+        # cross-entropy.
+        gradient_outputs=(3, 1),
+    ),
+}
 
 
 def _targets_and_predictions(name, n_outputs, seed, dtype=np.float64):
     """Random (y, a) in the domain of loss ``name``."""
     rng = np.random.RandomState(seed)
     shape = (N, n_outputs)
-    if name == "squared_error":
-        y, a = rng.normal(size=shape), rng.normal(size=shape)
-    elif name == "poisson":
-        y = rng.poisson(1.5, size=shape).astype(float)
-        y[0] = 0.0  # exercise y log y at y = 0
-        a = np.exp(rng.normal(scale=0.5, size=shape))
-    elif name == "binary_log_loss":
-        y = rng.randint(0, 2, size=shape).astype(float)
-        a = rng.uniform(0.05, 0.95, size=shape)
-    elif name == "log_loss":
-        if n_outputs == 1:
-            y = rng.randint(0, 2, size=shape).astype(float)
-            a = rng.uniform(0.05, 0.95, size=shape)
-        else:
-            y = np.eye(n_outputs)[rng.randint(0, n_outputs, size=N)]
-            logits = rng.normal(size=shape)
-            a = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    else:  # pragma: no cover
-        raise ValueError(name)
+    y = TABLE[name].targets(rng, shape)
+    a = TABLE[name].predictions(rng, shape)
     return y.astype(dtype), a.astype(dtype)
+
+
+def test_table_lists_every_loss():
+    assert set(TABLE) == set(LOSSES)
 
 
 def test_registry():
@@ -59,6 +131,7 @@ def test_registry():
     assert LOSSES["binary_log_loss"] is BinaryLogLoss
     assert LOSSES["log_loss"] is LogLoss
     canonical = {name: cls.canonical_activation for name, cls in LOSSES.items()}
+    assert canonical == {name: e.canonical_activation for name, e in TABLE.items()}
     assert canonical == {"squared_error": "identity", "poisson": "exp",
                          "binary_log_loss": "logistic", "log_loss": "softmax"}
     for activation in canonical.values():
@@ -88,15 +161,7 @@ def test_value_matches_written_out_formula(name):
     # Guards against sklearn and skmlp sharing one mistake.
     y, a = _targets_and_predictions(name, 3, seed=5)
     sw = np.random.RandomState(3).uniform(0.1, 3.0, size=N)
-    if name == "squared_error":
-        per_sample = 0.5 * ((y - a) ** 2).mean(axis=1)
-    elif name == "poisson":
-        ylogy = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / a), 0.0)
-        per_sample = (ylogy - y + a).sum(axis=1)
-    elif name == "binary_log_loss":
-        per_sample = -(y * np.log(a) + (1 - y) * np.log(1 - a)).sum(axis=1)
-    else:
-        per_sample = -(y * np.log(a)).sum(axis=1)
+    per_sample = TABLE[name].per_sample(y, a)
     expected = math.fsum(sw * per_sample) / math.fsum(sw)
     assert LOSSES[name]().value(y, a, sw) == pytest.approx(expected, rel=1e-12)
 
@@ -125,15 +190,7 @@ def _fd_per_sample_gradient(loss, y, a, h=1e-6):
     return grad
 
 
-GRADIENT_CASES = [
-    ("squared_error", 1), ("squared_error", 3),
-    ("poisson", 1), ("poisson", 3),
-    ("binary_log_loss", 1), ("binary_log_loss", 3),
-    ("log_loss", 3),
-    # A single probability column: ``value`` expands it to (1 − a, a) as
-    # scikit-learn does, so its gradient must be that of binary cross-entropy.
-    ("log_loss", 1),
-]
+GRADIENT_CASES = [(name, k) for name, e in TABLE.items() for k in e.gradient_outputs]
 
 
 @pytest.mark.parametrize(("name", "n_outputs"), GRADIENT_CASES,
@@ -161,14 +218,6 @@ def test_gradient_does_not_modify_inputs():
 
 # -- canonical shortcut vs general chain rule --------------------------------
 
-# Textbook ∂ℓ/∂a (with the squared-error convention ℓ = ½ Σ_k (a − y)²).
-DLOSS = {
-    "squared_error": lambda y, a: a - y,
-    "poisson": lambda y, a: 1 - y / a,
-    "binary_log_loss": lambda y, a: (a - y) / (a * (1 - a)),
-    "log_loss": lambda y, a: -y / a,
-}
-
 
 def _phi(z):
     return np.exp(-0.5 * z**2) / math.sqrt(2 * math.pi)
@@ -176,7 +225,8 @@ def _phi(z):
 
 _erf = np.vectorize(math.erf, otypes=[float])
 
-# Textbook σ(z) and the vector-Jacobian product g ↦ g · ∂σ/∂z, row by row.
+# The output activations these tests pair with losses: textbook σ(z) and the
+# vector-Jacobian product g ↦ g · ∂σ/∂z, row by row.
 TEXTBOOK = {
     "identity": (lambda z: z, lambda z, g: g),
     "logistic": (lambda z: 1 / (1 + np.exp(-z)),
@@ -193,23 +243,9 @@ TEXTBOOK = {
         ]),
     ),
 }
-FACTORIES = {"identity": Identity, "logistic": Logistic, "tanh": Tanh,
-             "exp": Exp, "gelu": GELU, "softmax": Softmax}
 
 
-def _y_for(name, a_shape, rng):
-    n, k = a_shape
-    if name == "squared_error":
-        return rng.normal(size=a_shape)
-    if name == "poisson":
-        return rng.poisson(1.0, size=a_shape).astype(float)
-    if name == "binary_log_loss":
-        return rng.randint(0, 2, size=a_shape).astype(float)
-    return np.eye(k)[rng.randint(0, k, size=n)]  # one-hot
-
-
-CANONICAL = [("squared_error", "identity"), ("poisson", "exp"),
-             ("binary_log_loss", "logistic"), ("log_loss", "softmax")]
+CANONICAL = [(name, e.canonical_activation) for name, e in TABLE.items()]
 
 
 @pytest.mark.parametrize(("loss_name", "act_name"), CANONICAL)
@@ -217,8 +253,8 @@ def test_canonical_pair_collapses_to_a_minus_y(loss_name, act_name):
     """loss.gradient ⊙ σ′ (components under test) equals a − y."""
     rng = np.random.RandomState(0)
     z = rng.normal(size=(N, 3))
-    y = _y_for(loss_name, z.shape, rng)
-    act = FACTORIES[act_name]()
+    y = TABLE[loss_name].targets(rng, z.shape)
+    act = ACTIVATIONS[act_name]()
     a = act.forward(z.copy(), out=np.empty_like(z))
     delta = LOSSES[loss_name]().gradient(y, a)
     delta = act.backward(z if act.derivative_needs_input else None, a, delta)
@@ -236,15 +272,15 @@ def _output_delta_case(loss_name, act_name, n_outputs, seed, *, spare_rows=0):
     W2 = rng.normal(scale=0.5, size=(n_hidden, n_outputs))
     b2 = rng.normal(scale=0.1, size=n_outputs)
     network = Network([n_features, n_hidden, n_outputs], Tanh(),
-                      FACTORIES[act_name]())
+                      ACTIVATIONS[act_name]())
     workspace = Workspace(network, N + spare_rows, np.float64, training=True)
     network.forward([W1, W2], [b1, b2], X, workspace)
 
     z_out = np.tanh(X @ W1 + b1) @ W2 + b2
     sigma, vjp = TEXTBOOK[act_name]
     a_out = sigma(z_out)
-    y = _y_for(loss_name, a_out.shape, rng)
-    expected = vjp(z_out, DLOSS[loss_name](y, a_out))
+    y = TABLE[loss_name].targets(rng, a_out.shape)
+    expected = vjp(z_out, TABLE[loss_name].dloss(y, a_out))
 
     got = network.output_delta(LOSSES[loss_name](), y, workspace, N)
     assert got.shape == (N, n_outputs)
