@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from ._params import ParamsMixin
+from ._params import ParamsMixin, make_registry
 from .activations import Activation, Logistic
 
 __all__ = [
@@ -32,7 +32,14 @@ __all__ = [
 
 
 class Initializer(ParamsMixin, ABC):
-    """Base class of every weight initialiser."""
+    """Base class of every weight initialiser.
+
+    Attributes
+    ----------
+    name : str or None
+        The registry key of a built-in (``"he_normal"``); ``None`` for your
+        own.
+    """
 
     @abstractmethod
     def __call__(
@@ -74,6 +81,8 @@ class SklearnGlorotUniform(Initializer):
     logistic, exactly as ``sklearn.neural_network.MLPClassifier`` does.
     """
 
+    name = "sklearn"
+
     def __call__(self, fan_in, fan_out, *, activation, random_state, dtype):
         """Draw W then b uniformly in ±r."""
         factor = 2.0 if isinstance(activation, Logistic) else 6.0
@@ -105,6 +114,8 @@ class GlorotUniform(_ZeroBiasInitializer):
     deep feedforward neural networks. AISTATS.
     """
 
+    name = "glorot_uniform"
+
     def _draw(self, fan_in, fan_out, random_state):
         bound = np.sqrt(6.0 / (fan_in + fan_out))
         return random_state.uniform(-bound, bound, (fan_in, fan_out))
@@ -118,6 +129,8 @@ class GlorotNormal(_ZeroBiasInitializer):
     Glorot, X. and Bengio, Y. (2010). Understanding the difficulty of training
     deep feedforward neural networks. AISTATS.
     """
+
+    name = "glorot_normal"
 
     def _draw(self, fan_in, fan_out, random_state):
         std = np.sqrt(2.0 / (fan_in + fan_out))
@@ -135,6 +148,8 @@ class HeUniform(_ZeroBiasInitializer):
     rectifiers. ICCV. :arxiv:`1502.01852`
     """
 
+    name = "he_uniform"
+
     def _draw(self, fan_in, fan_out, random_state):
         bound = np.sqrt(6.0 / fan_in)
         return random_state.uniform(-bound, bound, (fan_in, fan_out))
@@ -151,16 +166,14 @@ class HeNormal(_ZeroBiasInitializer):
     rectifiers. ICCV. :arxiv:`1502.01852`
     """
 
+    name = "he_normal"
+
     def _draw(self, fan_in, fan_out, random_state):
         std = np.sqrt(2.0 / fan_in)
         return random_state.normal(0.0, std, (fan_in, fan_out))
 
 
 #: Built-in initialisers by name, for ``weight_init=<name>``.
-INITIALIZERS: dict[str, type[Initializer]] = {
-    "sklearn": SklearnGlorotUniform,
-    "glorot_uniform": GlorotUniform,
-    "glorot_normal": GlorotNormal,
-    "he_uniform": HeUniform,
-    "he_normal": HeNormal,
-}
+INITIALIZERS: dict[str, type[Initializer]] = make_registry(
+    SklearnGlorotUniform, GlorotUniform, GlorotNormal, HeUniform, HeNormal
+)

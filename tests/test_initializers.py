@@ -3,9 +3,15 @@ dtypes and determinism.
 
 References: scikit-learn's ``BaseMultilayerPerceptron._init_coef`` (called on
 a real scikit-learn estimator) and the published Glorot / He formulas.
+Everything the tests expect of one initialiser is its entry in
+:data:`TABLE`, keyed by registry name; a test checks that the table and the
+registry list the same names, so a new initialiser is its class plus one
+entry here.
 """
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
@@ -28,11 +34,42 @@ from skmlp.initializers import (
 LAYER_UNITS = [6, 9, 4, 3]
 
 
+@dataclass(frozen=True)
+class Expected:
+    """What the tests expect of one initialiser: its entry in :data:`TABLE`."""
+
+    #: The weights' distribution: ``"uniform"`` in ±scale or ``"normal"``
+    #: with standard deviation scale.
+    kind: str
+    #: The scale for (fan_in, fan_out, hidden activation name).
+    scale: Callable[[int, int, str], float]
+    #: Whether the biases are zero (else drawn like the weights).
+    zero_biases: bool = True
+
+
+#: Every initialiser's expectations, by registry name.
+TABLE: dict[str, Expected] = {
+    "sklearn": Expected(
+        "uniform",
+        lambda i, o, act: math.sqrt((2.0 if act == "logistic" else 6.0) / (i + o)),
+        zero_biases=False,
+    ),
+    "glorot_uniform": Expected("uniform", lambda i, o, act: math.sqrt(6.0 / (i + o))),
+    "glorot_normal": Expected("normal", lambda i, o, act: math.sqrt(2.0 / (i + o))),
+    "he_uniform": Expected("uniform", lambda i, o, act: math.sqrt(6.0 / i)),
+    "he_normal": Expected("normal", lambda i, o, act: math.sqrt(2.0 / i)),
+}
+
+
 def _draw(initializer, fan_in, fan_out, activation="relu", seed=0,
           dtype=np.float64, random_state=None):
     rs = random_state if random_state is not None else np.random.RandomState(seed)
     return initializer(fan_in, fan_out, activation=ACTIVATIONS[activation](),
                        random_state=rs, dtype=dtype)
+
+
+def test_table_lists_every_initializer():
+    assert set(TABLE) == set(INITIALIZERS)
 
 
 def test_registry():
@@ -69,8 +106,8 @@ def test_sklearn_rule_reproduces_sklearn_draws(activation, dtype, estimator):
 @pytest.mark.parametrize("activation", ["relu", "logistic"])
 def test_sklearn_rule_bounds(activation):
     fan_in, fan_out = 300, 500
-    factor = 2.0 if activation == "logistic" else 6.0
-    bound = math.sqrt(factor / (fan_in + fan_out))
+    bound = TABLE["sklearn"].scale(fan_in, fan_out, activation)
+    assert bound == math.sqrt((2.0 if activation == "logistic" else 6.0) / 800)
     coef, intercept = _draw(SklearnGlorotUniform(), fan_in, fan_out, activation)
     for values in (coef, intercept):
         assert np.abs(values).max() <= bound
@@ -78,25 +115,13 @@ def test_sklearn_rule_bounds(activation):
     assert np.count_nonzero(intercept) == fan_out  # biases are drawn too
 
 
-# (class, "uniform"/"normal", scale for fan_in, fan_out): the bound for a
-# uniform distribution, the standard deviation for a normal one.
-SPECS = {
-    "glorot_uniform": (GlorotUniform, "uniform",
-                       lambda i, o: math.sqrt(6.0 / (i + o))),
-    "glorot_normal": (GlorotNormal, "normal",
-                      lambda i, o: math.sqrt(2.0 / (i + o))),
-    "he_uniform": (HeUniform, "uniform", lambda i, o: math.sqrt(6.0 / i)),
-    "he_normal": (HeNormal, "normal", lambda i, o: math.sqrt(2.0 / i)),
-}
-
-
-@pytest.mark.parametrize("name", sorted(SPECS))
+@pytest.mark.parametrize("name", sorted(TABLE))
 def test_distribution_scale(name):
-    cls, kind, scale = SPECS[name]
+    kind, scale = TABLE[name].kind, TABLE[name].scale
     fan_in, fan_out = 300, 700  # unequal, so fan_in/fan_out mix-ups show
-    coef, _ = _draw(cls(), fan_in, fan_out, seed=1)
+    coef, _ = _draw(INITIALIZERS[name](), fan_in, fan_out, "relu", seed=1)
     n = coef.size
-    s = scale(fan_in, fan_out)
+    s = scale(fan_in, fan_out, "relu")
     if kind == "uniform":
         std = s / math.sqrt(3.0)
         assert np.abs(coef).max() <= s
@@ -114,15 +139,23 @@ def test_distribution_scale(name):
 
 
 @pytest.mark.parametrize("activation", ["relu", "logistic", "gelu"])
-@pytest.mark.parametrize("name", sorted(SPECS))
-def test_zero_biases_and_activation_independent(name, activation):
-    cls = SPECS[name][0]
-    coef, intercept = _draw(cls(), 5, 7, activation, seed=3)
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_biases_and_dependence_on_the_activation(name, activation):
+    init, expected = INITIALIZERS[name](), TABLE[name]
+    coef, intercept = _draw(init, 5, 7, activation, seed=3)
     assert intercept.shape == (7,)
-    np.testing.assert_array_equal(intercept, 0.0)
-    # These rules do not depend on the activation (unlike "sklearn").
-    coef_relu, _ = _draw(cls(), 5, 7, "relu", seed=3)
-    np.testing.assert_array_equal(coef, coef_relu)
+    if expected.zero_biases:
+        np.testing.assert_array_equal(intercept, 0.0)
+    else:
+        assert np.count_nonzero(intercept) == 7
+    # Same draws as for ReLU, rescaled when the scale depends on the
+    # activation ("sklearn" for logistic), identical otherwise.
+    coef_relu, _ = _draw(init, 5, 7, "relu", seed=3)
+    ratio = expected.scale(5, 7, activation) / expected.scale(5, 7, "relu")
+    if ratio == 1:
+        np.testing.assert_array_equal(coef, coef_relu)
+    else:
+        np.testing.assert_allclose(coef, ratio * coef_relu, rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
