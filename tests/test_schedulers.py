@@ -7,9 +7,14 @@ come from PyTorch's documented behaviour, worked out by hand. Nothing expected
 is produced by the code under test.
 
 Schedules are driven through their hooks exactly as the estimator drives them:
-``init_state`` once, ``on_batch_end`` after every optimizer step (with the
-running ``samples_seen``), ``on_epoch_end`` after every epoch with that epoch's
-metrics; the rate a step uses is ``state.learning_rate`` read just before it.
+``init_state`` once (with the fit's ``Horizon``), ``on_batch_end`` after every
+optimizer step (with the running ``samples_seen``), ``on_epoch_end`` after
+every epoch with that epoch's metrics; the rate a step uses is
+``state.learning_rate`` read just before it.
+
+``TABLE`` holds one entry per registered schedule (a configured instance and
+the hand-derived rates of a short fit); ``test_table_covers_the_registry``
+makes adding a schedule mean adding its entry.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import doctest
 import itertools
 import math
 import pickle
+import re
 import warnings
+from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
@@ -37,6 +44,7 @@ from skmlp.schedulers import (
     CosineAnnealingWarmRestarts,
     CyclicLR,
     ExponentialLR,
+    Horizon,
     InverseTimeLR,
     InvScalingLR,
     MultiStepLR,
@@ -72,10 +80,15 @@ def made_up_metrics(n_epochs, seed=0):
     ]
 
 
+#: ``drive``'s default horizon: the fit's own, ``Horizon(n_epochs, n_batches)``.
+FIT = object()
+
+
 def drive(scheduler, n_epochs, *, eta0=ETA0, n_batches=N_BATCHES, metrics=None,
-          state=None, start_samples=0):
+          state=None, start_samples=0, horizon=FIT):
     """Run ``n_epochs`` epochs of ``n_batches`` steps through the hooks.
 
+    ``horizon`` goes to ``init_state`` (``None``: as ``partial_fit`` does).
     Returns the rate of every optimizer step (shape ``(n_epochs, n_batches)``),
     the final state, and the per-epoch curve (the rate each epoch starts with,
     as the estimator's ``learning_rate_curve_`` records it).
@@ -83,7 +96,9 @@ def drive(scheduler, n_epochs, *, eta0=ETA0, n_batches=N_BATCHES, metrics=None,
     if metrics is None:
         metrics = made_up_metrics(n_epochs)
     if state is None:
-        state = scheduler.init_state(eta0)
+        if horizon is FIT:
+            horizon = Horizon(n_epochs, n_batches)
+        state = scheduler.init_state(eta0, horizon=horizon)
     samples = start_samples
     rates = np.empty((n_epochs, n_batches))
     for epoch in range(n_epochs):
@@ -164,7 +179,7 @@ def ref_one_cycle(t, peak, total, pct, div, final_div, strategy, three_phase):
         if t <= t1 or t1 == total - 1:
             frac = (t - t0) / (t1 - t0)
             if strategy == "linear":
-                return lr0 + frac * (lr1 - lr0)
+                return lr0 * (1 - frac) + lr1 * frac
             return lr1 + (lr0 - lr1) * (np.cos(np.pi * frac) + 1) / 2
     raise AssertionError
 
@@ -206,6 +221,116 @@ class TorchReduceLROnPlateau:
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         return self.lr
+
+
+# -- one table: every registered schedule -------------------------------------
+
+
+class Case(NamedTuple):
+    """A configured schedule and the rates of a short fit, derived by hand.
+
+    ``expected[e][b]`` is the rate of batch ``b`` of epoch ``e`` in a fit of
+    ``len(expected)`` epochs (its horizon) of ``len(expected[0])`` batches of
+    ``BATCH`` samples; ``losses`` are the epochs' training losses, for the
+    schedules that watch them.
+    """
+
+    kwargs: dict[str, Any]
+    eta0: float
+    expected: list[list[float]]
+    losses: list[float] | None = None
+
+
+def _epochs(*rates, batches=1):
+    """Per-epoch rates, each used by every batch of its epoch."""
+    return [[rate] * batches for rate in rates]
+
+
+#: One entry per name of ``SCHEDULERS`` (checked below): the configured
+#: instance ``SCHEDULERS[name](**kwargs)`` runs every registry-wide test, and
+#: its preview must give the expected rates.
+TABLE: dict[str, Case] = {
+    "constant": Case({}, 0.5, _epochs(0.5, 0.5, 0.5, batches=2)),
+    # 2 batches of 10 samples per epoch: eta0 / sqrt(t + 1) with t = 20, 40.
+    "invscaling": Case({"power_t": 0.5}, 1.0,
+                       _epochs(1.0, 1 / math.sqrt(21), 1 / math.sqrt(41),
+                               batches=2)),
+    # Constant between plateaus; preview never reports one.
+    "adaptive": Case({"factor": 2.0}, 0.1, _epochs(0.1, 0.1, 0.1)),
+    "step": Case({"step_size": 2, "gamma": 0.5}, 1.0,
+                 _epochs(1.0, 1.0, 0.5, 0.5, 0.25)),
+    "multistep": Case({"milestones": (1, 3), "gamma": 0.1}, 1.0,
+                      _epochs(1.0, 0.1, 0.1, 0.01, 0.01)),
+    "exponential": Case({"gamma": 0.5}, 1.0, _epochs(1.0, 0.5, 0.25, 0.125)),
+    "natural_exp": Case({"decay_rate": math.log(2)}, 1.0,
+                        _epochs(1.0, 0.5, 0.25, 0.125)),
+    "inverse_time": Case({"decay_rate": 1.0}, 1.0,
+                         _epochs(1.0, 1 / 2, 1 / 3, 1 / 4)),
+    # Sized by the 5-epoch fit: (1 - e/4)^2, eta_min=0 in the last epoch.
+    "polynomial": Case({"power": 2.0}, 1.0,
+                       _epochs(1.0, 0.5625, 0.25, 0.0625, 0.0)),
+    # Sized by the 5-epoch fit: (1 + cos(pi e / 4)) / 2, 0 in the last epoch.
+    "cosine": Case({}, 1.0, _epochs(1.0, (2 + math.sqrt(2)) / 4, 0.5,
+                                    (2 - math.sqrt(2)) / 4, 0.0)),
+    # Half-cycles of 2 steps from 0.1 to 0.5, halved every cycle.
+    "cyclic": Case({"base_lr": 0.1, "max_lr": 0.5, "step_size": 2,
+                    "mode": "triangular2", "per_batch": True}, 1.0,
+                   [[0.1, 0.3, 0.5], [0.3, 0.1, 0.2], [0.3, 0.2, 0.1]]),
+    # Sized by the fit's 5 x 2 = 10 steps: 1/25 at step 0, the peak at step
+    # 0.3 * 10 - 1 = 2, then a straight line down to 1/25/1e4 at step 9.
+    "one_cycle": Case({"anneal_strategy": "linear", "per_batch": True}, 1.0,
+                      [[0.04, 0.52], [1.0, 1 - 1 * (1 - 4e-6) / 7],
+                       [1 - 2 * (1 - 4e-6) / 7, 1 - 3 * (1 - 4e-6) / 7],
+                       [1 - 4 * (1 - 4e-6) / 7, 1 - 5 * (1 - 4e-6) / 7],
+                       [1 - 6 * (1 - 4e-6) / 7, 4e-6]]),
+    # By name; 2 epochs from half the rate, then a linear decay sized by the
+    # 4 epochs left: 1 - e/3.
+    "warmup": Case({"scheduler": "polynomial", "warmup_epochs": 2,
+                    "start_factor": 0.5}, 1.0,
+                   _epochs(0.5, 0.75, 1.0, 2 / 3, 1 / 3, 0.0)),
+    # The tie (epoch 2) and epoch 3 are bad, more than patience=1: the 4th
+    # epoch trains at half the rate.
+    "plateau": Case({"factor": 0.5, "patience": 1, "threshold": 0.0}, 1.0,
+                    _epochs(1.0, 1.0, 1.0, 0.5, 0.5, 0.5),
+                    losses=[1.0, 1.0, 1.1, 1.2, 0.9, 0.9]),
+}
+
+
+def configured(name):
+    return SCHEDULERS[name](**TABLE[name].kwargs)
+
+
+def preview_case(name, sched=None):
+    """The preview of ``name``'s table fit, and its expected rates."""
+    case = TABLE[name]
+    metrics = None if case.losses is None else [
+        {"loss": loss, "validation_score": None} for loss in case.losses]
+    rates = (sched or configured(name)).preview(
+        case.eta0, epochs=len(case.expected),
+        batches_per_epoch=len(case.expected[0]), batch_size=BATCH, metrics=metrics)
+    return rates, np.ravel(case.expected)
+
+
+def test_table_covers_the_registry():
+    assert set(TABLE) == set(SCHEDULERS)
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_preview_gives_the_hand_derived_rates(name):
+    rates, expected = preview_case(name)
+    assert rates.shape == expected.shape
+    assert_rates(rates, expected)
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_preview_drives_the_hooks_as_the_trainer_does(name):
+    case = TABLE[name]
+    n_epochs, n_batches = len(case.expected), len(case.expected[0])
+    metrics = [{"loss": loss, "validation_score": None}
+               for loss in case.losses or [None] * n_epochs]
+    rates, _, _ = drive(configured(name), n_epochs, eta0=case.eta0,
+                        n_batches=n_batches, metrics=metrics)
+    np.testing.assert_array_equal(preview_case(name)[0], rates.ravel())
 
 
 # -- the closed-form schedules against their formulas ------------------------
@@ -268,21 +393,22 @@ def test_inverse_time(decay_rate):
                                                    (4, 0.5, 0.0), (20, 0.9, 0.01)])
 def test_polynomial_per_epoch(total, power, eta_min):
     sched = PolynomialLR(total_iters=total, power=power, eta_min=eta_min)
-    rates, _, _ = drive(sched, 10)
+    rates, _, _ = drive(sched, 10, horizon=None)
     expected = per_epoch(lambda e: ref_polynomial(e, ETA0, total, power, eta_min), 10)
     assert_rates(rates, expected)
 
 
 def test_polynomial_per_batch():
     sched = PolynomialLR(total_iters=10, power=2.0, eta_min=1e-4, per_batch=True)
-    rates, _, _ = drive(sched, 6)
+    rates, _, _ = drive(sched, 6, horizon=None)
     assert_rates(rates, per_step(lambda t: ref_polynomial(t, ETA0, 10, 2.0, 1e-4), 6))
 
 
 def test_polynomial_matches_torch_docs():
     # PyTorch docs: lr=0.001, total_iters=4, power=1 ->
     # 0.001, 0.00075, 0.0005, 0.00025, then 0.0 from epoch 4 on.
-    _, _, curve = drive(PolynomialLR(total_iters=4), 6, eta0=0.001, n_batches=1)
+    _, _, curve = drive(PolynomialLR(total_iters=4), 6, eta0=0.001, n_batches=1,
+                        horizon=None)
     assert_rates(curve, [0.001, 0.00075, 0.0005, 0.00025, 0.0, 0.0])
 
 
@@ -290,7 +416,7 @@ def test_polynomial_matches_torch_docs():
                                                   (1, 3, 0.0), (5, 1, 0.01)])
 def test_cosine_per_epoch(T_0, T_mult, eta_min):
     sched = CosineAnnealingWarmRestarts(T_0=T_0, T_mult=T_mult, eta_min=eta_min)
-    rates, _, _ = drive(sched, 30)
+    rates, _, _ = drive(sched, 30, horizon=None)
     expected = per_epoch(
         lambda e: ref_cosine_restarts(e, ETA0, T_0, T_mult, eta_min), 30
     )
@@ -299,14 +425,15 @@ def test_cosine_per_epoch(T_0, T_mult, eta_min):
 
 def test_cosine_per_batch():
     sched = CosineAnnealingWarmRestarts(T_0=4, T_mult=2, per_batch=True)
-    rates, _, _ = drive(sched, 10)
+    rates, _, _ = drive(sched, 10, horizon=None)
     assert_rates(rates, per_step(lambda t: ref_cosine_restarts(t, ETA0, 4, 2, 0.0), 10))
 
 
 def test_cosine_restart_points_match_torch():
     # T_0=10, T_mult=2: periods of 10, 20, 40 epochs -> restarts at 0, 10, 30, 70;
     # the epoch before a restart is the lowest of its period.
-    _, _, curve = drive(CosineAnnealingWarmRestarts(T_0=10, T_mult=2), 75, n_batches=1)
+    _, _, curve = drive(CosineAnnealingWarmRestarts(T_0=10, T_mult=2), 75, n_batches=1,
+                        horizon=None)
     assert_rates(curve[[0, 10, 30, 70]], [ETA0] * 4)
     assert_rates(curve[[5, 20, 50]], [ETA0 / 2] * 3)  # half-way through each period
     assert np.all(np.diff(curve[10:30]) < 0) and np.all(np.diff(curve[30:70]) < 0)
@@ -348,7 +475,7 @@ def test_one_cycle(strategy, three_phase, per_batch):
                        final_div_factor=100.0, anneal_strategy=strategy,
                        three_phase=three_phase, per_batch=per_batch)
     n_epochs = 10 if per_batch else 25  # 30 steps / 25 epochs: past the end too
-    rates, _, _ = drive(sched, n_epochs)
+    rates, _, _ = drive(sched, n_epochs, horizon=None)
 
     def formula(t):
         return ref_one_cycle(t, 0.2, 20, 0.3, 10.0, 100.0, strategy, three_phase)
@@ -360,12 +487,193 @@ def test_one_cycle(strategy, three_phase, per_batch):
 def test_one_cycle_matches_torch_hand_computation():
     # PyTorch OneCycleLR(max_lr=1, total_steps=10): initial 1/25 = 0.04, peak at
     # step pct*T - 1 = 2 (halfway: 0.52), final 0.04 / 1e4 = 4e-6 at step 9.
-    _, _, curve = drive(OneCycleLR(total_steps=10), 12, eta0=1.0, n_batches=1)
+    _, _, curve = drive(OneCycleLR(total_steps=10), 12, eta0=1.0, n_batches=1,
+                        horizon=None)
     assert_rates(curve[[0, 1, 2, 9, 10, 11]], [0.04, 0.52, 1.0, 4e-6, 4e-6, 4e-6])
     assert np.all(np.diff(curve[2:10]) < 0)
     # Step 8 is 6/7 of the way down the cosine from 1 to 4e-6.
     cosine = (1 + math.cos(math.pi * 6 / 7)) / 2
     assert curve[8] == pytest.approx(4e-6 + (1 - 4e-6) * cosine, rel=RTOL)
+
+
+# -- schedules sized by the fit's horizon -------------------------------------
+
+
+@pytest.mark.parametrize("max_iter, peak", [(30, 8), (300, 89)])
+def test_one_cycle_follows_max_iter(max_iter, peak):
+    # One cycle over the whole fit, whatever max_iter: max_lr / 25 in the
+    # first epoch, max_lr in epoch 0.3 * max_iter - 1, max_lr / 25 / 1e4 in
+    # the last. (With a fixed 200-epoch cycle, 30 epochs never got past the
+    # rise and 300 spent 100 epochs at the final rate.)
+    rates = OneCycleLR(max_lr=0.5).preview(0.1, epochs=max_iter)
+    assert rates.shape == (max_iter,)
+    assert_rates(rates[[0, peak, -1]], [0.5 / 25, 0.5, 0.5 / 25 / 1e4])
+    assert np.argmax(rates) == peak
+    assert np.all(np.diff(rates[:peak + 1]) > 0)
+    assert np.all(np.diff(rates[peak:]) < 0)
+
+
+def test_one_cycle_per_batch_follows_the_steps_of_the_fit():
+    # 10 epochs of 7 batches: 70 steps, the peak at step 0.3 * 70 - 1 = 20,
+    # the final rate at step 69.
+    rates = OneCycleLR(per_batch=True).preview(1.0, epochs=10, batches_per_epoch=7)
+    assert rates.shape == (70,)
+    assert_rates(rates[[0, 20, 69]], [0.04, 1.0, 4e-6])
+    assert np.argmax(rates) == 20 and np.all(np.diff(rates[20:]) < 0)
+
+
+@pytest.mark.parametrize("max_iter", [3, 30, 300])
+def test_polynomial_reaches_eta_min_in_the_last_epoch(max_iter):
+    # Linear (power 1) from 1 to 0.01 over the fit: a step of 0.99 / (max_iter
+    # - 1) per epoch, 0.01 in the last epoch and not before.
+    rates = PolynomialLR(eta_min=0.01).preview(1.0, epochs=max_iter)
+    expected = 1.0 - 0.99 * np.arange(max_iter) / (max_iter - 1)
+    assert_rates(rates, expected)
+    assert rates[-1] == pytest.approx(0.01, rel=RTOL) and rates[-2] > 0.01
+
+
+def test_polynomial_per_batch_reaches_eta_min_in_the_last_step():
+    rates = PolynomialLR(per_batch=True).preview(1.0, epochs=4, batches_per_epoch=5)
+    assert_rates(rates, 1.0 - np.arange(20) / 19)
+
+
+@pytest.mark.parametrize("max_iter", [31, 301])
+def test_cosine_anneals_once_over_the_fit(max_iter):
+    # No restart: 1 in the first epoch, the midpoint (1 + 0.01) / 2 half-way,
+    # eta_min=0.01 in the last epoch, decreasing throughout.
+    rates = CosineAnnealingWarmRestarts(eta_min=0.01).preview(1.0, epochs=max_iter)
+    middle = (max_iter - 1) // 2
+    assert_rates(rates[[0, middle, -1]], [1.0, 0.505, 0.01])
+    assert np.all(np.diff(rates) < 0)
+
+
+@pytest.mark.parametrize("cls, param", [(OneCycleLR, "total_steps"),
+                                        (PolynomialLR, "total_iters"),
+                                        (CosineAnnealingWarmRestarts, "T_0")])
+def test_fit_sized_schedule_without_horizon_needs_its_length(cls, param):
+    name = cls.__name__
+    message = (f"{name} needs {param} when the fit has no horizon (partial_fit): "
+               f"set learning_rate={name}({param}=...).")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        cls().init_state(0.1)
+    cls(**{param: 10}).init_state(0.1)  # a length set explicitly is enough
+
+
+#: (schedule, horizon, what the warning says, or None for no warning)
+EXPLICIT_LENGTHS = [
+    (OneCycleLR(total_steps=200), Horizon(30, 4),
+     "OneCycleLR(total_steps=200) reaches its final rate in epoch 200, after the "
+     "fit has ended: the fit's horizon is max_iter=30. Leave "
+     "total_steps=None to follow max_iter."),
+    (OneCycleLR(total_steps=20), Horizon(30, 4),
+     "OneCycleLR(total_steps=20) reaches its final rate in epoch 20 and keeps it "
+     "for the last 10 epochs of the fit: the fit's horizon is max_iter=30."),
+    (OneCycleLR(total_steps=30), Horizon(30, 4), None),
+    (OneCycleLR(total_steps=100, per_batch=True), Horizon(30, 3),
+     "OneCycleLR(total_steps=100) reaches its final rate in optimizer step 100, "
+     "after the fit has ended: the fit's horizon is 90 optimizer steps "
+     "(max_iter=30 x 3 batches)."),
+    (OneCycleLR(total_steps=90, per_batch=True), Horizon(30, 3), None),
+    # PyTorch's total_iters: eta_min after total_iters epochs, in the next one.
+    (PolynomialLR(total_iters=30), Horizon(30, 4),
+     "PolynomialLR(total_iters=30) reaches its final rate in epoch 31, after the "
+     "fit has ended: the fit's horizon is max_iter=30. Leave "
+     "total_iters=None to follow max_iter."),
+    (PolynomialLR(total_iters=29), Horizon(30, 4), None),
+    # Warm restarts: the fit must end with a period (10, 30, 70, 150, 310).
+    (CosineAnnealingWarmRestarts(T_0=10), Horizon(30, 4), None),
+    (CosineAnnealingWarmRestarts(T_0=10, T_mult=2), Horizon(70, 4), None),
+    (CosineAnnealingWarmRestarts(T_0=10, T_mult=2), Horizon(200, 4),
+     "CosineAnnealingWarmRestarts(T_0=10) is 50 epochs into a period of 160 epochs "
+     "when the fit ends: the fit's horizon is max_iter=200. Leave "
+     "T_0=None to follow max_iter."),
+    (CosineAnnealingWarmRestarts(T_0=50), Horizon(30, 4),
+     "CosineAnnealingWarmRestarts(T_0=50) is 30 epochs into a period of 50 epochs"),
+    (CosineAnnealingWarmRestarts(T_0=4, per_batch=True), Horizon(3, 3),
+     "CosineAnnealingWarmRestarts(T_0=4) is 1 optimizer step into a period of "
+     "4 optimizer steps when the fit ends: the fit's horizon is 9 optimizer "
+     "steps (max_iter=3 x 3 batches)."),
+]
+
+
+@pytest.mark.parametrize("sched, horizon, message", EXPLICIT_LENGTHS)
+def test_explicit_length_that_misses_the_fit_warns(sched, horizon, message):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        state = sched.init_state(0.1, horizon=horizon)
+    assert [str(w.message)[:len(message or "")] for w in caught] == (
+        [] if message is None else [message])
+    assert all(w.category is UserWarning for w in caught)
+    assert sched.ends_at_horizon(state) is (message is None)
+    assert sched.ends_at_horizon(sched.init_state(0.1)) is False  # no horizon
+
+
+@pytest.mark.parametrize("sched, ends", [
+    (OneCycleLR(), True), (PolynomialLR(per_batch=True), True),
+    (CosineAnnealingWarmRestarts(), True),
+    (WarmupLR("one_cycle", warmup_epochs=2), True),
+    (WarmupLR(CosineAnnealingWarmRestarts(T_0=8), warmup_epochs=2), True),
+    (WarmupLR(CosineAnnealingWarmRestarts(T_0=10), warmup_epochs=2), False),
+    (WarmupLR(StepLR(), warmup_epochs=2), False),
+    (ConstantLR(), False), (StepLR(), False), (CyclicLR(), False),
+    (ReduceLROnPlateau(), False), (AdaptiveLR(), False),
+])
+def test_ends_at_horizon(sched, ends):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # T_0=10 misses 8 epochs
+        state = sched.init_state(0.1, horizon=Horizon(10, 3))
+    assert sched.ends_at_horizon(state) is ends
+
+
+def test_resolved_length_lives_in_the_state():
+    # partial_fit after fit continues the fit's schedule: the length is in the
+    # state, and past the end the rate stays at the final one.
+    sched = OneCycleLR()
+    state = sched.init_state(1.0, horizon=Horizon(10, 2))
+    assert state.length == 10 and state.horizon == Horizon(10, 2)
+    first, state, _ = drive(sched, 10, eta0=1.0, n_batches=2, state=state)
+    restored = pickle.loads(pickle.dumps(state))
+    after, _, _ = drive(sched, 3, eta0=1.0, n_batches=2, state=restored)
+    assert_rates(first.ravel(), sched.preview(1.0, epochs=10, batches_per_epoch=2))
+    assert_rates(after, np.full((3, 2), 4e-6))
+
+
+def test_length_too_short_for_one_cycle_names_the_horizon():
+    # pct_start * total_steps must exceed 1: 0.3 * 3 does not.
+    with pytest.raises(ValueError, match=r"'pct_start'.*total_steps=3 \(the fit's "
+                                         r"horizon: raise max_iter"):
+        OneCycleLR().preview(0.1, epochs=3)
+    OneCycleLR(per_batch=True).preview(0.1, epochs=3, batches_per_epoch=2)  # 6
+
+
+# -- preview -------------------------------------------------------------------
+
+
+def test_preview_checks_its_arguments_and_the_schedule():
+    with pytest.raises(ValueError, match="epochs"):
+        StepLR().preview(epochs=0)
+    with pytest.raises(ValueError, match="batches_per_epoch"):
+        StepLR().preview(epochs=2, batches_per_epoch=0)
+    with pytest.raises(ValueError, match="one mapping per epoch: got 2 for epochs=3"):
+        StepLR().preview(epochs=3, metrics=[{"loss": 1.0}] * 2)
+    with pytest.raises(ValueError, match="'step_size' parameter of StepLR"):
+        StepLR(step_size=0).preview(epochs=3)
+
+
+def test_preview_of_a_metric_driven_schedule_needs_metrics():
+    message = ("ReduceLROnPlateau(monitor='loss') got no 'loss' metric at the end "
+               "of epoch 1. To preview it, pass preview(metrics=[{'loss': ...}, "
+               "...]), one mapping per epoch.")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ReduceLROnPlateau().preview(epochs=3)
+
+
+def test_preview_defaults_and_leaves_the_schedule_unchanged():
+    sched = WarmupLR(StepLR(step_size=1, gamma=0.5), warmup_epochs=1)
+    before = repr(sched.get_params(deep=True))
+    # learning_rate_init defaults to the estimator's, 0.001; one batch a epoch.
+    assert_rates(sched.preview(epochs=3), [0.001 / 3, 0.001, 0.0005])
+    assert repr(sched.get_params(deep=True)) == before
 
 
 # -- warm-up --------------------------------------------------------------
@@ -416,7 +724,7 @@ def test_warmup_plateau_is_delegated():
     assert not stop and state.learning_rate == pytest.approx(ETA0 / 5, rel=RTOL)
     # A constant inner schedule stops, like the default.
     sched = WarmupLR(warmup_epochs=2)
-    _, state, _ = drive(sched, 1)
+    _, state, _ = drive(sched, 1, horizon=None)
     assert sched.on_plateau(state)[1] is True
 
 
@@ -433,6 +741,36 @@ def test_warmup_nested_params():
     # Validation reaches the wrapped schedule.
     with pytest.raises(ValueError, match="step_size"):
         resolve(WarmupLR(scheduler=StepLR(step_size=0)), SCHEDULERS)
+
+
+def test_warmup_accepts_a_name():
+    by_name = WarmupLR("step", warmup_epochs=2)
+    resolve(by_name, SCHEDULERS)  # valid
+    assert_rates(by_name.preview(0.1, epochs=40),
+                 WarmupLR(StepLR(), warmup_epochs=2).preview(0.1, epochs=40))
+    assert clone(by_name, safe=False).get_params() == by_name.get_params()
+    with pytest.raises(ValueError, match=r"'scheduler' parameter of WarmupLR must "
+                                         r"be one of .*Did you mean 'step'\?"):
+        resolve(WarmupLR("stepp"), SCHEDULERS)
+
+
+def test_warmup_gives_the_wrapped_schedule_the_rest_of_the_fit():
+    # 3 epochs of warm-up, then a one-cycle over the 10 epochs left: its peak
+    # (inner epoch 0.3 * 10 - 1 = 2) in epoch 5, its final rate in epoch 12.
+    rates = WarmupLR(OneCycleLR(), warmup_epochs=3).preview(1.0, epochs=13)
+    start = 1.0 / 25
+    expected_warmup = [start * (1 / 3 + 2 / 3 * e / 3) for e in range(3)]
+    assert_rates(rates[:4], [*expected_warmup, start])
+    assert_rates(rates[[5, 12]], [1.0, 4e-6])
+    assert np.argmax(rates) == 5
+
+
+def test_warmup_that_lasts_the_whole_fit_warns():
+    with pytest.warns(UserWarning, match=re.escape(
+            "WarmupLR(warmup_epochs=5) lasts the whole fit (max_iter=3): "
+            "the wrapped schedule ConstantLR() never takes over.")):
+        rates = WarmupLR(warmup_epochs=5).preview(1.0, epochs=3)
+    assert_rates(rates, [1 / 3, 1 / 3 + 2 / 15, 1 / 3 + 4 / 15])
 
 
 # -- reduce on plateau ----------------------------------------------------
@@ -579,28 +917,8 @@ def test_closed_form_starts_at_its_formula():
 
 # -- registry-wide invariants ------------------------------------------------
 
-#: Non-default instances exercising every code path; each name also runs with
-#: its defaults.
-CONFIGURED = {
-    "constant": ConstantLR(),
-    "invscaling": InvScalingLR(power_t=0.3),
-    "adaptive": AdaptiveLR(factor=2.0),
-    "step": StepLR(step_size=3, gamma=0.5),
-    "multistep": MultiStepLR(milestones=(2, 5), gamma=0.5),
-    "exponential": ExponentialLR(gamma=0.9),
-    "natural_exp": NaturalExpLR(decay_rate=0.2),
-    "inverse_time": InverseTimeLR(decay_rate=0.5),
-    "polynomial": PolynomialLR(total_iters=30, power=2.0, eta_min=1e-4,
-                               per_batch=True),
-    "cosine": CosineAnnealingWarmRestarts(T_0=3, T_mult=2, per_batch=True),
-    "cyclic": CyclicLR(step_size=4, mode="exp_range", gamma=0.95, per_batch=True),
-    "one_cycle": OneCycleLR(total_steps=24, three_phase=True, per_batch=True),
-    "warmup": WarmupLR(scheduler=CyclicLR(step_size=2, per_batch=True),
-                       warmup_epochs=3),
-    "plateau": ReduceLROnPlateau(factor=0.5, patience=1, cooldown=1),
-}
-
-INSTANCES = [pytest.param(CONFIGURED[n], id=f"{n}-configured") for n in SCHEDULERS] + [
+#: The table's configured instances, and every name with its defaults.
+INSTANCES = [pytest.param(configured(n), id=f"{n}-configured") for n in SCHEDULERS] + [
     pytest.param(cls(), id=f"{n}-default") for n, cls in SCHEDULERS.items()
 ]
 
@@ -636,13 +954,18 @@ INVALID = [
     (OneCycleLR, {"total_steps": 1}, "total_steps"),
     (OneCycleLR, {"pct_start": 1.0}, "pct_start"),
     (OneCycleLR, {"pct_start": 0.1, "total_steps": 10}, "pct_start"),
-    (OneCycleLR, {"pct_start": 0.6, "three_phase": True}, "pct_start"),
+    (OneCycleLR, {"pct_start": 0.6, "three_phase": True, "total_steps": 10},
+     "pct_start"),
+    (OneCycleLR, {"total_steps": 2.5}, "total_steps"),
+    (PolynomialLR, {"total_iters": 3.0}, "total_iters"),
+    (CosineAnnealingWarmRestarts, {"T_0": 2.5}, "T_0"),
     (OneCycleLR, {"anneal_strategy": "cosine"}, "anneal_strategy"),
     (OneCycleLR, {"div_factor": 0.5}, "div_factor"),
     (OneCycleLR, {"final_div_factor": 0.0}, "final_div_factor"),
     (WarmupLR, {"warmup_epochs": -1}, "warmup_epochs"),
     (WarmupLR, {"start_factor": 0.0}, "start_factor"),
-    (WarmupLR, {"scheduler": "step"}, "scheduler"),
+    (WarmupLR, {"scheduler": "stepp"}, "scheduler"),
+    (WarmupLR, {"scheduler": ConstantLR}, "scheduler"),
     (ReduceLROnPlateau, {"monitor": "accuracy"}, "monitor"),
     (ReduceLROnPlateau, {"factor": 1.0}, "factor"),
     (ReduceLROnPlateau, {"patience": -1}, "patience"),
@@ -658,7 +981,6 @@ def test_registry_names_and_classes():
     assert len(set(SCHEDULERS.values())) == len(SCHEDULERS)  # one name per class
     for name, cls in SCHEDULERS.items():
         assert name == name.lower() and issubclass(cls, Scheduler)
-    assert set(CONFIGURED) == set(SCHEDULERS)
     for cls in SCHEDULERS.values():
         assert cls.__name__ in sched_module.__all__
         assert getattr(sched_module, cls.__name__) is cls
@@ -715,7 +1037,8 @@ def test_validates_clones_and_roundtrips_params(sched):
 @pytest.mark.parametrize("sched", INSTANCES)
 def test_pickled_state_continues_identically(sched):
     metrics = made_up_metrics(25, seed=3)
-    first, state, _ = drive(sched, 9, metrics=metrics[:9])
+    horizon = Horizon(25, N_BATCHES)
+    first, state, _ = drive(sched, 9, metrics=metrics[:9], horizon=horizon)
     restored = pickle.loads(pickle.dumps(state))
     assert restored == state and hasattr(restored, "learning_rate")
     sched_copy = pickle.loads(pickle.dumps(sched))
@@ -725,13 +1048,16 @@ def test_pickled_state_continues_identically(sched):
                     start_samples=start)
     np.testing.assert_array_equal(a, b)
     # And the split run equals one uninterrupted run.
-    whole, _, _ = drive(sched, 25, metrics=metrics)
+    whole, _, _ = drive(sched, 25, metrics=metrics, horizon=horizon)
     np.testing.assert_array_equal(np.vstack([first, a]), whole)
 
 
 @pytest.mark.parametrize("sched", INSTANCES)
 def test_rates_positive_finite_and_plateau_contract(sched):
-    rates, state, _ = drive(sched, 60, metrics=made_up_metrics(60, seed=1))
+    # Within a longer fit: schedules sized by it end at eta_min=0 only in its
+    # last epoch.
+    rates, state, _ = drive(sched, 60, metrics=made_up_metrics(60, seed=1),
+                            horizon=Horizon(120, N_BATCHES))
     assert np.all(np.isfinite(rates)) and np.all(rates > 0)
     state, stop = sched.on_plateau(state)
     assert isinstance(stop, bool) and math.isfinite(state.learning_rate)
@@ -739,7 +1065,7 @@ def test_rates_positive_finite_and_plateau_contract(sched):
 
 
 def test_polynomial_to_zero_is_documented_exception_to_positivity():
-    rates, _, _ = drive(PolynomialLR(total_iters=5), 8)
+    rates, _, _ = drive(PolynomialLR(total_iters=5), 8, horizon=None)
     assert np.all(rates[:5] > 0) and np.all(rates[5:] == 0.0)
 
 
@@ -788,13 +1114,14 @@ ESTIMATOR_CASES = {
                     lambda e, t: 0.1 * math.exp(-0.1 * e)),
     "inverse_time": (InverseTimeLR(decay_rate=0.2), 0.1,
                      lambda e, t: 0.1 / (1 + 0.2 * e)),
-    "polynomial": (PolynomialLR(total_iters=N_EPOCHS, power=2.0), 0.1,
-                   lambda e, t: ref_polynomial(e, 0.1, N_EPOCHS, 2.0, 0.0)),
+    # Sized by the fit: eta_min=0 in epoch 30, after 29 epochs of decay.
+    "polynomial": (PolynomialLR(power=2.0), 0.1,
+                   lambda e, t: ref_polynomial(e, 0.1, N_EPOCHS - 1, 2.0, 0.0)),
     "cosine": (CosineAnnealingWarmRestarts(T_0=10, eta_min=1e-3), 0.1,
                lambda e, t: ref_cosine_restarts(e, 0.1, 10, 1, 1e-3)),
     "cyclic": (CyclicLR(base_lr=0.01, max_lr=0.1, step_size=20, per_batch=True), 0.1,
                lambda e, t: ref_cyclic(t, 0.01, 0.1, 20, "triangular", 1.0)),
-    "one_cycle": (OneCycleLR(total_steps=N_EPOCHS), 0.2,
+    "one_cycle": (OneCycleLR(), 0.2,
                   lambda e, t: ref_one_cycle(e, 0.2, N_EPOCHS, 0.3, 25.0, 1e4, "cos",
                                              False)),
     "warmup": (WarmupLR(scheduler=ExponentialLR(gamma=0.9), warmup_epochs=5), 0.1,

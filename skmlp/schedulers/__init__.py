@@ -3,17 +3,39 @@
 The learning rate used by every optimizer step is ``state.learning_rate`` of
 the scheduler's state, which starts at the estimator's
 ``learning_rate_init``. Schedulers are specifications: the constructor stores
-hyperparameters, and the running values (current rate, counters, best metric)
-live in a :class:`SchedulerState` held on the fitted estimator, so
-``partial_fit`` continues a schedule exactly where it stopped.
+hyperparameters, and the running values (current rate, counters, best metric,
+resolved length) live in a :class:`SchedulerState` held on the fitted
+estimator, so ``partial_fit`` continues a schedule exactly where it stopped.
 
-The estimator calls three hooks:
+The estimator calls the hooks in this order:
 
-- :meth:`Scheduler.on_batch_end` after every optimizer step,
-- :meth:`Scheduler.on_epoch_end` after every epoch, with the epoch's metrics,
-- :meth:`Scheduler.on_plateau` when the loss (or validation score) has not
-  improved by ``tol`` for ``n_iter_no_change`` epochs; it decides between
-  stopping and carrying on (with a new rate).
+- :meth:`Scheduler.init_state` when training starts, with the fit's
+  :class:`Horizon` (``max_iter`` epochs of so many batches) in ``fit`` and
+  ``None`` in ``partial_fit``, which has none; the first epoch uses the
+  rate it returns;
+- in each epoch, for each mini-batch: the optimizer step with
+  ``state.learning_rate``, then :meth:`Scheduler.on_batch_end`;
+- after the epoch, :meth:`Scheduler.on_epoch_end` with the epoch's metrics;
+  the rate it sets is the next epoch's;
+- then, when the loss (or validation score) has not improved by ``tol`` for
+  ``n_iter_no_change`` epochs, :meth:`Scheduler.on_plateau`, which decides
+  between stopping and carrying on (with a new rate).
+
+:meth:`Scheduler.preview` runs those hooks without training, and returns the
+rate of every step of a fit of a given length: ``OneCycleLR().preview(0.1,
+epochs=30)``.
+
+Schedules that follow the fit
+-----------------------------
+:class:`OneCycleLR` (``total_steps``), :class:`PolynomialLR`
+(``total_iters``) and :class:`CosineAnnealingWarmRestarts` (``T_0``) have a
+length. Left at its default, ``None``, it is the fit's own, taken from the
+horizon when ``fit`` starts: the fit's first epoch (step, with
+``per_batch=True``) uses the schedule's first rate and its last epoch (step)
+the schedule's final rate, whatever ``max_iter`` is. The estimator then
+reaches ``max_iter`` by plan (:meth:`Scheduler.ends_at_horizon`) and does not
+warn that it has not converged. A length set explicitly that ends before the
+fit or after it warns when ``fit`` starts; ``partial_fit`` needs one.
 
 Writing your own scheduler
 --------------------------
@@ -22,7 +44,7 @@ Subclass :class:`ClosedFormScheduler` and implement
 or step count, or subclass :class:`Scheduler` and override the hooks. A
 scheduler may keep its own :class:`~typing.NamedTuple` state as long as it
 has a ``learning_rate`` field (see :class:`WarmupState`). Define the class at
-module level so it pickles.
+module level so it pickles, and check it with :meth:`~Scheduler.preview`.
 
 Catalogue
 ---------
@@ -38,7 +60,7 @@ name                class                                    rate
 ``"natural_exp"``   :class:`NaturalExpLR`                    exp(-decay_rate e)
 ``"inverse_time"``  :class:`InverseTimeLR`                   1 / (1 + decay_rate e)
 ``"polynomial"``    :class:`PolynomialLR`                    (1 - t / T) ** power
-``"cosine"``        :class:`CosineAnnealingWarmRestarts`     cosine, warm restarts
+``"cosine"``        :class:`CosineAnnealingWarmRestarts`     cosine (restarts)
 ``"cyclic"``        :class:`CyclicLR`                        triangular cycles
 ``"one_cycle"``     :class:`OneCycleLR`                      the 1cycle policy
 ``"warmup"``        :class:`WarmupLR`                        linear warm-up, then...
@@ -63,7 +85,7 @@ from __future__ import annotations
 from typing import Any, ClassVar  # noqa: F401  (see the end of this module)
 
 from .._params import make_registry
-from ._base import ClosedFormScheduler, Scheduler, SchedulerState
+from ._base import ClosedFormScheduler, Horizon, Scheduler, SchedulerState
 from ._cyclical import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from ._decay import (
     ExponentialLR,
@@ -85,6 +107,7 @@ __all__ = [
     "CosineAnnealingWarmRestarts",
     "CyclicLR",
     "ExponentialLR",
+    "Horizon",
     "InvScalingLR",
     "InverseTimeLR",
     "MultiStepLR",

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from sklearn.utils._param_validation import Interval
 
-from ._base import ClosedFormScheduler, _invalid, _UnitMixin
+from ._base import ClosedFormScheduler, _HorizonMixin, _invalid
 
 
 class StepLR(ClosedFormScheduler):
@@ -248,22 +248,27 @@ class InverseTimeLR(ClosedFormScheduler):
         return initial_learning_rate / (1.0 + self.decay_rate * epoch)
 
 
-class PolynomialLR(_UnitMixin, ClosedFormScheduler):
-    r"""Polynomial decay from :math:`\eta_0` to ``eta_min`` over ``total_iters``.
+class PolynomialLR(_HorizonMixin, ClosedFormScheduler):
+    r"""Polynomial decay from :math:`\eta_0` to ``eta_min``, by default over the fit.
 
     Parameters
     ----------
-    total_iters : int, default=200
+    total_iters : int or None, default=None
         Length :math:`T` of the decay, ``>= 1``, in epochs (or optimizer
-        steps with ``per_batch=True``). The default matches the estimator's
-        default ``max_iter``; set it to your ``max_iter`` for the classic
-        "poly" policy.
+        steps with ``per_batch=True``): the rate reaches ``eta_min`` after
+        :math:`T` epochs, in epoch :math:`T + 1` (PyTorch's meaning).
+        ``None``: the fit's own length, so that the fit's last epoch (step)
+        uses ``eta_min``: :math:`T` is ``max_iter - 1`` (``max_iter`` times
+        the batches per epoch, minus one, with ``per_batch=True``), and at
+        least 1. A value that does not end with the fit warns when ``fit``
+        starts; ``partial_fit`` needs a value (it has no horizon).
     power : float, default=1.0
         Exponent :math:`p` of the decay, ``> 0`` (``1`` is linear).
     eta_min : float, default=0.0
         Rate reached at :math:`T` and kept afterwards, ``>= 0``. With
-        ``eta_min=0`` nothing is learned past :math:`T`: the loss stops
-        improving and the estimator's ``n_iter_no_change`` ends training.
+        ``eta_min=0`` nothing is learned at that rate: with
+        ``total_iters=None`` the fit's last epoch only measures the loss of
+        the final weights.
     per_batch : bool, default=False
         Count :math:`t` in optimizer steps instead of epochs.
 
@@ -279,16 +284,19 @@ class PolynomialLR(_UnitMixin, ClosedFormScheduler):
 
     Examples
     --------
+    The fit's length by default: over five epochs, the last uses ``eta_min``.
+
     >>> from skmlp.schedulers import PolynomialLR
-    >>> sched = PolynomialLR(total_iters=4, power=2.0)
-    >>> [sched.value(1.0, epoch=e, step=0) for e in range(6)]
-    [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
+    >>> PolynomialLR(power=2.0).preview(1.0, epochs=5).tolist()
+    [1.0, 0.5625, 0.25, 0.0625, 0.0]
     """
 
     name = "polynomial"
+    _length_param = "total_iters"
+    _final_offset = 0
 
     _parameter_constraints: ClassVar[dict[str, list]] = {
-        "total_iters": [Interval(Integral, 1, None, closed="left")],
+        "total_iters": [None, Interval(Integral, 1, None, closed="left")],
         "power": [Interval(Real, 0, None, closed="neither")],
         "eta_min": [Interval(Real, 0, None, closed="left")],
         "per_batch": ["boolean"],
@@ -296,7 +304,7 @@ class PolynomialLR(_UnitMixin, ClosedFormScheduler):
 
     def __init__(
         self,
-        total_iters: int = 200,
+        total_iters: int | None = None,
         power: float = 1.0,
         eta_min: float = 0.0,
         per_batch: bool = False,
@@ -306,10 +314,13 @@ class PolynomialLR(_UnitMixin, ClosedFormScheduler):
         self.eta_min = eta_min
         self.per_batch = per_batch
 
-    def value(self, initial_learning_rate: float, *, epoch: int, step: int) -> float:
-        r""":math:`(\eta_0 - \eta_{\min})(1 - \min(t, T)/T)^p + \eta_{\min}`."""
-        t = min(self._clock(epoch, step), self.total_iters)
-        remaining = 1.0 - t / self.total_iters
+    def value(
+        self, initial_learning_rate: float, *, epoch: int, step: int, length: int
+    ) -> float:
+        r""":math:`(\eta_0 - \eta_{\min})(1 - \min(t, T)/T)^p + \eta_{\min}`,
+        with :math:`T` = ``length`` (``state.length``)."""
+        t = min(self._clock(epoch, step), length)
+        remaining = 1.0 - t / length
         return (initial_learning_rate - self.eta_min) * remaining**self.power + (
             self.eta_min
         )

@@ -11,7 +11,7 @@ from typing import ClassVar, NamedTuple
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import Scheduler
+from ._base import Horizon, Scheduler
 
 
 class PlateauState(NamedTuple):
@@ -149,7 +149,9 @@ class ReduceLROnPlateau(Scheduler):
         self.min_lr = min_lr
         self.eps = eps
 
-    def init_state(self, learning_rate_init: float) -> PlateauState:
+    def init_state(
+        self, learning_rate_init: float, *, horizon: Horizon | None = None
+    ) -> PlateauState:
         """Start at ``learning_rate_init`` with no best value yet."""
         return PlateauState(
             learning_rate=float(learning_rate_init),
@@ -180,7 +182,9 @@ class ReduceLROnPlateau(Scheduler):
             )
             raise ValueError(
                 f"ReduceLROnPlateau(monitor={self.monitor!r}) got no "
-                f"{self.monitor!r} metric at the end of epoch {state.epoch + 1}." + hint
+                f"{self.monitor!r} metric at the end of epoch {state.epoch + 1}."
+                f"{hint} To preview it, pass preview(metrics=[{{"
+                f"{self.monitor!r}: ...}}, ...]), one mapping per epoch."
             )
         value = float(value)
         best, bad = state.best_metric, state.bad_epochs

@@ -5,14 +5,32 @@ Part of :mod:`skmlp.schedulers`; import from there.
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import Any, ClassVar, NamedTuple
 
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import Interval
 
-from ._base import Scheduler, _invalid
+from .._params import Component, resolve, validate_params
+from ._base import Horizon, Scheduler, _invalid
 from ._sklearn import ConstantLR
+
+
+def _registry() -> dict[str, type[Scheduler]]:
+    """:data:`SCHEDULERS`, imported when used: it lists :class:`WarmupLR`."""
+    from . import SCHEDULERS
+
+    return SCHEDULERS
+
+
+@functools.cache
+def _builtin(name: str) -> Scheduler:
+    """The built-in ``name`` with its defaults, resolved once: the hooks
+    of a specification never change it, and resolving costs more than a
+    step of training."""
+    return resolve(name, _registry())
 
 
 class WarmupState(NamedTuple):
@@ -44,9 +62,11 @@ class WarmupLR(Scheduler):
 
     Parameters
     ----------
-    scheduler : Scheduler or None, default=None
-        The schedule that takes over after warm-up; ``None`` means
-        :class:`ConstantLR`. Its hyperparameters are nested parameters:
+    scheduler : str, Scheduler or None, default=None
+        The schedule that takes over after warm-up: a name of
+        :data:`SCHEDULERS` (the built-in with its defaults), or a
+        :class:`Scheduler`; ``None`` means :class:`ConstantLR`. An object's
+        hyperparameters are nested parameters:
         ``learning_rate__scheduler__gamma`` in a grid search.
     warmup_epochs : int, default=5
         Length :math:`W` of the warm-up in epochs, ``>= 0`` (``0``: none).
@@ -70,8 +90,15 @@ class WarmupLR(Scheduler):
     schedule counting its epochs and steps from the end of warm-up (like
     PyTorch's ``SequentialLR(LinearLR, scheduler, milestones=[W])``). Its
     hooks are not called during warm-up; afterwards they receive the
-    estimator's ``samples_seen`` unchanged. :meth:`on_plateau` is delegated
-    to the wrapped schedule at any time.
+    estimator's ``samples_seen`` unchanged. :meth:`on_plateau` and
+    :meth:`ends_at_horizon` are delegated to the wrapped schedule at any
+    time.
+
+    The wrapped schedule's horizon is the fit's less the warm-up:
+    ``Horizon(max_iter - W, batches_per_epoch)``, so a schedule sized by
+    the horizon (``OneCycleLR()``, ``"cosine"``) ends with the fit. A
+    warm-up that lasts the whole fit (:math:`W \ge` ``max_iter``) warns:
+    the wrapped schedule would never take over.
 
     Examples
     --------
@@ -87,22 +114,27 @@ class WarmupLR(Scheduler):
     [0.5, 0.75, 1.0, 1.0, 0.5, 0.5]
     >>> sorted(sched.get_params(deep=True))[:2]
     ['scheduler', 'scheduler__gamma']
+
+    By name, and sized by the fit: a cosine over the eight epochs after two
+    of warm-up.
+
+    >>> WarmupLR("cosine", warmup_epochs=2, start_factor=0.5).preview(
+    ...     1.0, epochs=10).round(3).tolist()
+    [0.5, 0.75, 1.0, 0.95, 0.812, 0.611, 0.389, 0.188, 0.05, 0.0]
     """
 
     name = "warmup"
 
+    # "scheduler" is checked in _validate_params: its constraint needs the
+    # registry, which lists this class.
     _parameter_constraints: ClassVar[dict[str, list]] = {
-        "scheduler": [
-            None,
-            HasMethods(["init_state", "on_batch_end", "on_epoch_end", "on_plateau"]),
-        ],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "start_factor": [Interval(Real, 0, 1, closed="right")],
     }
 
     def __init__(
         self,
-        scheduler: Scheduler | None = None,
+        scheduler: str | Scheduler | None = None,
         warmup_epochs: int = 5,
         start_factor: float = 1.0 / 3.0,
     ):
@@ -117,12 +149,17 @@ class WarmupLR(Scheduler):
             raise _invalid("scheduler", self, "must be an instance, not the class "
                            f"{self.scheduler.__name__}: pass "
                            f"{self.scheduler.__name__}() instead.")
-        if hasattr(self.scheduler, "_validate_params"):
-            self.scheduler._validate_params()
+        validate_params({"scheduler": [None, Component(_registry(), Scheduler)]},
+                        {"scheduler": self.scheduler}, caller_name="WarmupLR")
+        self._inner._validate_params()
 
     @property
     def _inner(self) -> Scheduler:
-        return ConstantLR() if self.scheduler is None else self.scheduler
+        if self.scheduler is None:
+            return ConstantLR()
+        if isinstance(self.scheduler, str):
+            return _builtin(self.scheduler)
+        return self.scheduler
 
     def _warm_rate(self, state: WarmupState) -> float:
         target = state.inner.learning_rate
@@ -132,9 +169,26 @@ class WarmupLR(Scheduler):
     def _in_warmup(self, state: WarmupState) -> bool:
         return state.epoch < self.warmup_epochs
 
-    def init_state(self, learning_rate_init: float) -> WarmupState:
-        """Start the wrapped schedule, and warm up to its first rate."""
-        inner = self._inner.init_state(learning_rate_init)
+    def init_state(
+        self, learning_rate_init: float, *, horizon: Horizon | None = None
+    ) -> WarmupState:
+        """Start the wrapped schedule, with the horizon left after warm-up,
+        and warm up to its first rate."""
+        inner_horizon = None
+        if horizon is not None:
+            if horizon.epochs <= self.warmup_epochs:
+                warnings.warn(
+                    f"WarmupLR(warmup_epochs={self.warmup_epochs}) lasts the "
+                    f"whole fit (max_iter={horizon.epochs}): the wrapped "
+                    f"schedule {self._inner!r} never takes over. Lower "
+                    "warmup_epochs or raise max_iter.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            inner_horizon = horizon._replace(
+                epochs=max(horizon.epochs - self.warmup_epochs, 0)
+            )
+        inner = self._inner.init_state(learning_rate_init, horizon=inner_horizon)
         state = WarmupState(
             learning_rate=float(inner.learning_rate),
             initial_learning_rate=float(learning_rate_init),
@@ -178,3 +232,7 @@ class WarmupLR(Scheduler):
         if not self._in_warmup(state):
             state = state._replace(learning_rate=float(inner.learning_rate))
         return state, stop
+
+    def ends_at_horizon(self, state: WarmupState) -> bool:
+        """Delegate to the wrapped schedule, whose horizon ends with the fit."""
+        return self._inner.ends_at_horizon(state.inner)
