@@ -205,12 +205,16 @@ class TorchReduceLROnPlateau:
             return a > best * (self.threshold + 1.0)
         return a > best + self.threshold
 
-    def step(self, current):
+    def observe(self, current):
+        """Update the best value and the count of bad epochs."""
         if self.is_better(current, self.best):
             self.best = current
             self.num_bad_epochs = 0
         else:
             self.num_bad_epochs += 1
+
+    def step(self, current):
+        self.observe(current)
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
@@ -221,6 +225,25 @@ class TorchReduceLROnPlateau:
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         return self.lr
+
+
+class DocumentedReduceLROnPlateau(TorchReduceLROnPlateau):
+    """skmlp's rule as its docstring states it: PyTorch's, except that a
+    value at the boundary improves, the best follows every strict
+    improvement, and the relative threshold scales with ``|best|``."""
+
+    def observe(self, current):
+        best, maximise = self.best, self.mode == "max"
+        if math.isinf(best):
+            improves = not math.isnan(current)
+        else:
+            delta = self.threshold * (abs(best) if self.threshold_mode == "rel"
+                                      else 1.0)
+            improves = (current >= best + delta if maximise
+                        else current <= best - delta)
+        self.num_bad_epochs = 0 if improves else self.num_bad_epochs + 1
+        if (current > best) if maximise else (current < best):
+            self.best = current
 
 
 # -- one table: every registered schedule -------------------------------------
@@ -288,10 +311,10 @@ TABLE: dict[str, Case] = {
     "warmup": Case({"scheduler": "polynomial", "warmup_epochs": 2,
                     "start_factor": 0.5}, 1.0,
                    _epochs(0.5, 0.75, 1.0, 2 / 3, 1 / 3, 0.0)),
-    # The tie (epoch 2) and epoch 3 are bad, more than patience=1: the 4th
-    # epoch trains at half the rate.
+    # The tie (epoch 2) improves; epochs 3 and 4 are bad, more than
+    # patience=1: the 5th epoch trains at half the rate.
     "plateau": Case({"factor": 0.5, "patience": 1, "threshold": 0.0}, 1.0,
-                    _epochs(1.0, 1.0, 1.0, 0.5, 0.5, 0.5),
+                    _epochs(1.0, 1.0, 1.0, 1.0, 0.5, 0.5),
                     losses=[1.0, 1.0, 1.1, 1.2, 0.9, 0.9]),
 }
 
@@ -787,17 +810,19 @@ def plateau_rates(sched, values, *, eta0=ETA0):
 
 def test_plateau_reduces_after_patience_bad_epochs():
     sched = ReduceLROnPlateau(factor=0.5, patience=2, threshold=0.0)
-    # best 1.0, then three bad epochs: drop on the third (> patience), then the
-    # count restarts; 0.5 improves; three more bad epochs drop again.
+    # 1.0 is the best; the tie (2nd) improves; 1.2, 1.1 are two bad epochs
+    # (not more than patience); 1.0 ties the best again and improves; 0.5 is
+    # the new best, then three 0.6s: the third exceeds patience, the rate
+    # halves, and the count restarts.
     losses = [1.0, 1.0, 1.2, 1.1, 1.0, 0.5, 0.6, 0.6, 0.6, 0.6]
-    expected = [1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25]
+    expected = [1, 1, 1, 1, 1, 1, 1, 1, 0.5, 0.5]
     assert_rates(plateau_rates(sched, losses, eta0=1.0), expected)
 
 
 def test_plateau_cooldown_and_min_lr():
     sched = ReduceLROnPlateau(factor=0.1, patience=0, cooldown=2, min_lr=0.002,
                               threshold=0.0)
-    losses = [1.0] * 8
+    losses = [1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7]
     # patience 0: first bad epoch (2nd epoch) drops 1 -> 0.1; two cooldown epochs;
     # then a drop on every bad epoch, floored at min_lr.
     expected = [1, 0.1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.002]
@@ -825,25 +850,92 @@ def test_plateau_threshold_modes():
     assert plateau_rates(absolute, [1.0, 0.98], eta0=1.0) == [1.0, 1.0]
 
 
-@pytest.mark.parametrize("seed", range(4))
-@pytest.mark.parametrize("monitor", ["loss", "validation_score"])
-def test_plateau_matches_torch_algorithm(seed, monitor):
+# Where the rule differs from PyTorch's, on purpose (see the docstring): each
+# sequence is worked out by hand for both, with factor 0.5 from a rate of 1.
+
+
+def test_plateau_boundary_value_improves_unlike_torch():
+    # threshold=0: a tie with the best improves; PyTorch counts it as bad.
+    tie = dict(factor=0.5, patience=0, threshold=0.0)
+    assert plateau_rates(ReduceLROnPlateau(**tie), [1.0, 1.0, 1.0], eta0=1.0) == [
+        1.0, 1.0, 1.0]
+    torch = TorchReduceLROnPlateau(1.0, "min", 0.5, 0, 0.0, "rel", 0, 0.0, 1e-8)
+    assert [torch.step(v) for v in [1.0, 1.0, 1.0]] == [1.0, 0.5, 0.25]
+    # Exactly threshold below the best, absolute (0.75 = 1 - 0.25) or relative
+    # (0.5 = 1 - 1 * 0.5): an improvement.
+    for value, threshold, mode in [(0.75, 0.25, "abs"), (0.5, 0.5, "rel")]:
+        sched = ReduceLROnPlateau(factor=0.5, patience=0, threshold=threshold,
+                                  threshold_mode=mode)
+        assert plateau_rates(sched, [1.0, value], eta0=1.0) == [1.0, 1.0]
+
+
+def test_plateau_best_follows_a_slow_drift_unlike_torch():
+    # Abs threshold 0.1, patience 1, a loss drifting down by 0.05 an epoch:
+    # each epoch is 0.05 below the previous best, never 0.1, so every epoch
+    # after the first is bad: drops after epochs 3 and 5. PyTorch keeps the
+    # best at 1.0 until 0.85 beats it by more than 0.1 (epoch 4): one drop.
+    kwargs = dict(factor=0.5, patience=1, threshold=0.1, threshold_mode="abs")
+    losses = [1.0, 0.95, 0.9, 0.85, 0.8]
+    assert plateau_rates(ReduceLROnPlateau(**kwargs), losses, eta0=1.0) == [
+        1.0, 1.0, 0.5, 0.5, 0.25]
+    torch = TorchReduceLROnPlateau(1.0, "min", 0.5, 1, 0.1, "abs", 0, 0.0, 1e-8)
+    assert [torch.step(v) for v in losses] == [1.0, 1.0, 0.5, 0.5, 0.5]
+
+
+def test_plateau_relative_threshold_of_a_negative_best_unlike_torch():
+    # A validation score of -1 then -1.05, relative threshold 0.1: -1.05 is
+    # worse, a bad epoch here (needs >= -1 + 0.1); PyTorch asks for more than
+    # -1 * 1.1 = -1.1 and counts it as an improvement.
+    kwargs = dict(factor=0.5, patience=0, threshold=0.1)
+    sched = ReduceLROnPlateau(monitor="validation_score", **kwargs)
+    assert plateau_rates(sched, [-1.0, -1.05], eta0=1.0) == [1.0, 0.5]
+    torch = TorchReduceLROnPlateau(1.0, "max", 0.5, 0, 0.1, "rel", 0, 0.0, 1e-8)
+    assert [torch.step(v) for v in [-1.0, -1.05]] == [1.0, 1.0]
+
+
+def test_plateau_nan_is_a_bad_epoch():
+    sched = ReduceLROnPlateau(factor=0.5, patience=0, threshold=0.0)
+    assert plateau_rates(sched, [1.0, math.nan, 0.9], eta0=1.0) == [1.0, 0.5, 0.5]
+
+
+def random_plateau_case(seed, monitor, *, threshold):
     rng = np.random.default_rng(seed)
     kwargs = dict(
         factor=float(rng.choice([0.1, 0.5])),
         patience=int(rng.integers(0, 4)),
-        threshold=float(rng.choice([0.0, 1e-3, 0.05])),
+        threshold=threshold if threshold is not None
+        else float(rng.choice([0.0, 1e-3, 0.05])),
         threshold_mode=str(rng.choice(["rel", "abs"])),
         cooldown=int(rng.integers(0, 3)),
         min_lr=1e-4,
         eps=1e-8,
     )
-    values = np.round(rng.random(60) + np.linspace(1, 0, 60), 2).tolist()
+    values = rng.random(60) + np.linspace(1, 0, 60)
+    return kwargs, values, "min" if monitor == "loss" else "max"
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("monitor", ["loss", "validation_score"])
+def test_plateau_follows_its_documented_rule(seed, monitor):
+    # Values rounded to 2 decimals: ties and boundary values happen.
+    kwargs, values, mode = random_plateau_case(seed, monitor, threshold=None)
+    values = np.round(values, 2).tolist()
     ours = plateau_rates(ReduceLROnPlateau(monitor=monitor, **kwargs), values, eta0=0.1)
-    mode = "min" if monitor == "loss" else "max"
-    torch = TorchReduceLROnPlateau(0.1, mode, **kwargs)
-    assert ours == [torch.step(v) for v in values]  # exact: same arithmetic order
+    rule = DocumentedReduceLROnPlateau(0.1, mode, **kwargs)
+    assert ours == [rule.step(v) for v in values]  # exact: same arithmetic order
     assert min(ours) < 0.1  # the sequence does trigger reductions
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("monitor", ["loss", "validation_score"])
+def test_plateau_is_torch_without_threshold_or_ties(seed, monitor):
+    kwargs, values, mode = random_plateau_case(seed, monitor, threshold=0.0)
+    values = values.tolist()
+    assert len(set(values)) == len(values)
+    ours = plateau_rates(ReduceLROnPlateau(monitor=monitor, **kwargs), values, eta0=0.1)
+    torch = TorchReduceLROnPlateau(0.1, mode, **kwargs)
+    assert ours == [torch.step(v) for v in values]
+    assert min(ours) < 0.1
 
 
 def test_plateau_on_plateau_stops_and_missing_metric_raises():
@@ -1173,8 +1265,8 @@ def test_estimator_plateau_schedule_reduces_from_the_loss(digits):
     assert np.all(np.isclose(ratios, 1.0, rtol=RTOL) | np.isclose(ratios, 0.5,
                                                                   rtol=RTOL))
     # Cross-check the drops against the recorded loss curve.
-    torch = TorchReduceLROnPlateau(0.05, "min", 0.5, 0, 0.05, "rel", 0, 0.0, 1e-8)
-    expected = [0.05] + [torch.step(v) for v in model.loss_curve_[:-1]]
+    rule = DocumentedReduceLROnPlateau(0.05, "min", 0.5, 0, 0.05, "rel", 0, 0.0, 1e-8)
+    expected = [0.05] + [rule.step(v) for v in model.loss_curve_[:-1]]
     assert_rates(curve, expected)
 
 
@@ -1182,8 +1274,8 @@ def test_estimator_plateau_monitor_validation_score(digits):
     sched = ReduceLROnPlateau(monitor="validation_score", patience=0, factor=0.5,
                               threshold=0.0)
     model = _fit(sched, 0.05, digits, early_stopping=True, n_iter_no_change=N_EPOCHS)
-    torch = TorchReduceLROnPlateau(0.05, "max", 0.5, 0, 0.0, "rel", 0, 0.0, 1e-8)
-    expected = [0.05] + [torch.step(v) for v in model.validation_scores_[:-1]]
+    rule = DocumentedReduceLROnPlateau(0.05, "max", 0.5, 0, 0.0, "rel", 0, 0.0, 1e-8)
+    expected = [0.05] + [rule.step(v) for v in model.validation_scores_[:-1]]
     assert_rates(model.learning_rate_curve_, expected)
     with pytest.raises(ValueError, match="early_stopping=True"):
         _fit(sched, 0.05, digits)

@@ -11,6 +11,7 @@ from typing import ClassVar, NamedTuple
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._monitor import Monitor, MonitorState
 from ._base import Horizon, Scheduler
 
 
@@ -27,20 +28,18 @@ class PlateauState(NamedTuple):
         Epochs completed.
     step : int
         Optimizer steps completed.
-    best_metric : float or None
-        Best monitored value so far.
-    bad_epochs : int
-        Epochs since ``best_metric`` last improved by ``threshold``.
+    monitor : MonitorState
+        The watched metric's best value and the epochs since it last
+        improved by ``threshold`` (``wait``).
     cooldown_counter : int
         Epochs of cooldown left, during which bad epochs are not counted.
     """
 
     learning_rate: float
     initial_learning_rate: float
+    monitor: MonitorState
     epoch: int = 0
     step: int = 0
-    best_metric: float | None = None
-    bad_epochs: int = 0
     cooldown_counter: int = 0
 
 
@@ -64,9 +63,10 @@ class ReduceLROnPlateau(Scheduler):
     threshold : float, default=1e-4
         Least improvement that counts, ``>= 0``.
     threshold_mode : {"rel", "abs"}, default="rel"
-        Improvement means beating ``best * (1 - threshold)`` (``"rel"``,
-        ``best * (1 + threshold)`` when maximising) or ``best - threshold``
-        (``"abs"``, ``best + threshold`` when maximising).
+        Whether ``threshold`` is relative to the best value's magnitude
+        (``"rel"``: improving means reaching ``best - |best| * threshold``,
+        or ``best + |best| * threshold`` when maximising) or absolute
+        (``"abs"``: ``best - threshold``, ``best + threshold``).
     cooldown : int, default=0
         Epochs after a reduction during which bad epochs are not counted,
         ``>= 0``.
@@ -77,21 +77,48 @@ class ReduceLROnPlateau(Scheduler):
 
     Notes
     -----
-    After each epoch, with :math:`m` the monitored value:
+    After each epoch, with :math:`m` the monitored value, :math:`b` the
+    best value before it, and :math:`\Delta` = ``threshold`` (``"abs"``)
+    or :math:`|b| \cdot` ``threshold`` (``"rel"``):
 
-    - if :math:`m` beats the best value so far (by ``threshold``) it
-      becomes the best and the bad-epoch count is reset, else the count
-      grows by one;
+    - the epoch **improves** when :math:`m \le b - \Delta` (loss) or
+      :math:`m \ge b + \Delta` (validation score); the first epoch always
+      does, a ``nan`` never does. Improving resets the count of bad epochs
+      to 0; any other epoch adds one;
+    - :math:`b` becomes :math:`m` whenever :math:`m` is strictly better,
+      whether or not it improved by :math:`\Delta`;
     - during cooldown the count is held at zero;
-    - when the count exceeds ``patience``,
+    - when the count exceeds ``patience`` (the ``patience + 1``-th bad
+      epoch in a row),
 
       .. math:: \eta \leftarrow \max(\eta \cdot \text{factor}, \eta_{\min})
 
-      (skipped if it changes the rate by less than ``eps``), the count is
-      reset and ``cooldown`` epochs of cooldown start.
+      (skipped if it changes the rate by no more than ``eps``), the count
+      is reset and ``cooldown`` epochs of cooldown start.
 
-    This is PyTorch's ``ReduceLROnPlateau`` with ``mode="min"`` for the loss
-    and ``mode="max"`` for the validation score, stepped once per epoch.
+    The first two points are the rule of :class:`skmlp._monitor.Monitor`,
+    which the estimator's own ``tol``/``n_iter_no_change`` test (scikit-
+    learn's), :class:`~skmlp.callbacks.EarlyStopping` and
+    :class:`~skmlp.callbacks.BestWeights` follow too, so that they agree to
+    the epoch. Cooldown, ``min_lr`` and ``eps`` are PyTorch's
+    ``ReduceLROnPlateau`` (``mode="min"`` for the loss, ``"max"`` for the
+    validation score, stepped once per epoch), which differs in exactly
+    three ways:
+
+    - a value *at* the boundary improves here: PyTorch needs
+      :math:`m < b - \Delta` (:math:`m > b + \Delta`). With
+      ``threshold=0``, an epoch that ties the best is an improvement here
+      and a bad epoch in PyTorch;
+    - PyTorch moves :math:`b` only on an improvement by the threshold, so
+      a metric drifting by less than :math:`\Delta` per epoch eventually
+      beats its stale best and counts as improving; here :math:`b` follows
+      the drift, and a drift slower than :math:`\Delta` never improves;
+    - PyTorch's relative threshold is :math:`b \cdot` ``threshold``, not
+      :math:`|b| \cdot` ``threshold``: for a negative best value (a
+      validation :math:`R^2` below 0) it lets a worse value count as an
+      improvement.
+
+    With ``threshold=0`` and no two values equal, the rates are PyTorch's.
 
     **On the estimator's plateau** (the loss or validation score has not
     improved by ``tol`` for ``n_iter_no_change`` epochs) training stops, as
@@ -102,18 +129,15 @@ class ReduceLROnPlateau(Scheduler):
 
     Examples
     --------
+    The rate each epoch uses: the 4th loss in a row not 1e-4 below the best
+    (0.5) is the second bad epoch, more than ``patience=1``, so the 5th
+    epoch trains at half the rate.
+
     >>> from skmlp.schedulers import ReduceLROnPlateau
     >>> sched = ReduceLROnPlateau(factor=0.5, patience=1)
-    >>> state = sched.init_state(1.0)
-    >>> for loss in [1.0, 0.5, 0.6, 0.7, 0.8]:
-    ...     state = sched.on_epoch_end(state, samples_seen=0,
-    ...                                metrics={"loss": loss})
-    ...     print(state.learning_rate)
-    1.0
-    1.0
-    1.0
-    0.5
-    0.5
+    >>> losses = [1.0, 0.5, 0.6, 0.7, 0.8]
+    >>> sched.preview(1.0, epochs=5, metrics=[{"loss": v} for v in losses])
+    array([1. , 1. , 1. , 1. , 0.5])
     """
 
     name = "plateau"
@@ -149,6 +173,14 @@ class ReduceLROnPlateau(Scheduler):
         self.min_lr = min_lr
         self.eps = eps
 
+    def _monitor(self) -> Monitor:
+        return Monitor(
+            maximize=self.monitor == "validation_score",
+            min_delta=self.threshold,
+            patience=self.patience,
+            relative=self.threshold_mode == "rel",
+        )
+
     def init_state(
         self, learning_rate_init: float, *, horizon: Horizon | None = None
     ) -> PlateauState:
@@ -156,14 +188,8 @@ class ReduceLROnPlateau(Scheduler):
         return PlateauState(
             learning_rate=float(learning_rate_init),
             initial_learning_rate=float(learning_rate_init),
+            monitor=self._monitor().start(),
         )
-
-    def _is_better(self, value: float, best: float) -> bool:
-        maximise = self.monitor == "validation_score"
-        sign = 1.0 if maximise else -1.0
-        if self.threshold_mode == "rel":
-            return sign * value > sign * best * (1.0 + sign * self.threshold)
-        return sign * value > sign * best + self.threshold
 
     def on_epoch_end(
         self,
@@ -186,26 +212,21 @@ class ReduceLROnPlateau(Scheduler):
                 f"{hint} To preview it, pass preview(metrics=[{{"
                 f"{self.monitor!r}: ...}}, ...]), one mapping per epoch."
             )
-        value = float(value)
-        best, bad = state.best_metric, state.bad_epochs
-        if best is None or self._is_better(value, best):
-            best, bad = value, 0
-        else:
-            bad += 1
+        monitor = self._monitor()
+        tracked = monitor.update(state.monitor, float(value), state.epoch + 1)
         cooldown_counter = state.cooldown_counter
         if cooldown_counter > 0:
             cooldown_counter -= 1
-            bad = 0
+            tracked = tracked._replace(wait=0)
         rate = state.learning_rate
-        if bad > self.patience:
+        if monitor.exhausted(tracked):
             reduced = max(rate * self.factor, self.min_lr)
             if rate - reduced > self.eps:
                 rate = reduced
-            cooldown_counter, bad = self.cooldown, 0
+            cooldown_counter, tracked = self.cooldown, tracked._replace(wait=0)
         return state._replace(
             epoch=state.epoch + 1,
             learning_rate=float(rate),
-            best_metric=best,
-            bad_epochs=bad,
+            monitor=tracked,
             cooldown_counter=cooldown_counter,
         )
