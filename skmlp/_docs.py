@@ -1,25 +1,62 @@
-"""Docstring text shared by both estimators (written once, used twice)."""
+"""Docstring text shared by both estimators (written once, used twice).
+
+The names accepted by ``activation``, ``solver``, ``learning_rate`` and
+``weight_init``, and the components that read ``momentum``, ``beta_1``,
+``power_t`` and the like, come from the registries and the components'
+declarations, so the docs cannot drift from what the estimators do.
+"""
 
 from __future__ import annotations
 
-_COMMON_PARAMETERS = """\
+from collections.abc import Iterable
+from string import Template
+
+from .activations import HIDDEN_ACTIVATIONS
+from .initializers import INITIALIZERS
+from .optimizers import OPTIMIZERS
+from .schedulers import SCHEDULERS
+
+
+def _name_set(names: Iterable[str]) -> str:
+    """``{"a", "b"}``: names for a numpydoc type line, in registry order."""
+    return "{" + ", ".join(f'"{name}"' for name in names) + "}"
+
+
+#: The estimator parameters that name components, and their registries.
+_FAMILIES = {"solver": OPTIMIZERS, "learning_rate": SCHEDULERS}
+
+
+def _readers(param: str) -> str:
+    """Who reads estimator parameter ``param``: ``solver`` in {"sgd"}."""
+    readers = [
+        f"``{keyword}`` in {_name_set(names)}"
+        for keyword, registry in _FAMILIES.items()
+        if (names := [name for name, cls in registry.items()
+                      if param in cls.estimator_params])
+    ]
+    return " and ".join(readers)
+
+
+_COMMON_PARAMETERS = Template("""\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of neurons in the ith hidden layer.
 
-    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", \
-"elu", "gelu"} or Activation, default="relu"
+    activation : $activation_names or Activation, default="relu"
         Activation of the hidden layers: a name, or an instance from
         :mod:`skmlp.activations` (for parameters such as
         ``LeakyReLU(negative_slope=0.1)``) or of your own subclass.
         scikit-learn's four names behave exactly as in scikit-learn.
 
-    solver : {"lbfgs", "sgd", "adam", ...} or Optimizer, default="adam"
+    solver : $solver_names or Optimizer, default="adam"
         The weight optimizer: ``"lbfgs"`` (scipy's quasi-Newton method,
         full batch), the name of any optimizer in
         :data:`skmlp.optimizers.OPTIMIZERS`, or an
         :class:`~skmlp.optimizers.Optimizer` instance such as
         ``Adam(beta_1=0.85)``, whose parameters are searchable as
         ``solver__beta_1``. ``"sgd"`` and ``"adam"`` reproduce scikit-learn.
+        Given by name, an optimizer reads the estimator parameters it
+        declares (``momentum``, ``beta_1``, ...: "read by" below); an
+        object keeps its own.
 
     alpha : float, default=0.0001
         Strength of the L2 regularisation term, divided by the sample size
@@ -31,21 +68,22 @@ _COMMON_PARAMETERS = """\
         descent, ``batch_size=1`` stochastic gradient descent. Unused by
         ``"lbfgs"``.
 
-    learning_rate : {"constant", "invscaling", "adaptive", ...} or \
-Scheduler, default="constant"
+    learning_rate : $learning_rate_names or Scheduler, default="constant"
         Learning-rate schedule: the name of any schedule in
         :data:`skmlp.schedulers.SCHEDULERS` or a
         :class:`~skmlp.schedulers.Scheduler` instance. ``"constant"``,
         ``"invscaling"`` and ``"adaptive"`` reproduce scikit-learn; as in
         scikit-learn, ``"invscaling"`` and ``"adaptive"`` are ignored when
         ``solver="adam"`` is given by name. Other schedules apply to every
-        stochastic solver.
+        stochastic solver. Given by name, a schedule reads the estimator
+        parameters it declares ("read by" below).
 
     learning_rate_init : float, default=0.001
         The initial learning rate; schedules scale it. Unused by ``"lbfgs"``.
 
     power_t : float, default=0.5
-        Exponent of ``learning_rate="invscaling"``.
+        Exponent of the inverse-scaling decay. Read by
+        $power_t_readers.
 
     max_iter : int, default=200
         Maximum number of iterations: epochs for stochastic solvers,
@@ -72,10 +110,12 @@ Scheduler, default="constant"
         (the optimizer and schedule start afresh, as in scikit-learn).
 
     momentum : float, default=0.9
-        Momentum of ``solver="sgd"``, in [0, 1].
+        Momentum, in [0, 1]. Read by
+        $momentum_readers.
 
     nesterovs_momentum : bool, default=True
-        Whether ``solver="sgd"`` uses Nesterov's momentum.
+        Whether to use Nesterov's momentum. Read by
+        $nesterovs_momentum_readers.
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
@@ -85,13 +125,16 @@ Scheduler, default="constant"
         Proportion of training data held out for early stopping, in [0, 1).
 
     beta_1 : float, default=0.9
-        Decay of the first-moment estimate of ``solver="adam"``, in [0, 1).
+        Decay of the first-moment estimate, in [0, 1). Read by
+        $beta_1_readers.
 
     beta_2 : float, default=0.999
-        Decay of the second-moment estimate of ``solver="adam"``, in [0, 1).
+        Decay of the second-moment estimate, in [0, 1). Read by
+        $beta_2_readers.
 
     epsilon : float, default=1e-8
-        Numerical-stability constant of ``solver="adam"``.
+        Numerical-stability constant. Read by
+        $epsilon_readers.
 
     n_iter_no_change : int, default=10
         Epochs without improvement by ``tol`` before the plateau rule applies.
@@ -99,8 +142,7 @@ Scheduler, default="constant"
     max_fun : int, default=15000
         Maximum number of loss evaluations of ``"lbfgs"``.
 
-    weight_init : {"sklearn", "glorot_uniform", "glorot_normal", \
-"he_uniform", "he_normal"} or Initializer, default="sklearn"
+    weight_init : $weight_init_names or Initializer, default="sklearn"
         Weight initialisation. ``"sklearn"`` is scikit-learn's rule (uniform
         weights and biases in ±√(6/(fan_in+fan_out)), ±√(2/...) for
         logistic), so that training starts exactly where scikit-learn's does;
@@ -138,7 +180,15 @@ Scheduler, default="constant"
         (can stop training), after each mini-batch and when gradients are
         computed. Each call works on clones, left as ``callbacks_``.
         New in skmlp.
-"""
+""").substitute(
+    activation_names=_name_set(HIDDEN_ACTIVATIONS),
+    solver_names=_name_set(["lbfgs", *OPTIMIZERS]),
+    learning_rate_names=_name_set(SCHEDULERS),
+    weight_init_names=_name_set(INITIALIZERS),
+    **{f"{param}_readers": _readers(param)
+       for registry in _FAMILIES.values() for cls in registry.values()
+       for param in cls.estimator_params},
+)
 
 _COMMON_ATTRIBUTES = """\
     loss_ : float
