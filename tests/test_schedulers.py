@@ -1078,6 +1078,12 @@ def test_registry_names_and_classes():
         assert getattr(sched_module, cls.__name__) is cls
 
 
+@pytest.mark.parametrize("name", sorted(SCHEDULERS))
+def test_every_parameter_has_a_constraint(name):
+    cls = SCHEDULERS[name]
+    assert set(cls._parameter_constraints) == set(cls._get_param_names())
+
+
 def test_parameter_names_do_not_collide_with_estimator_params():
     # Only InvScalingLR's power_t shares a name, and a meaning, with MLP's params.
     estimator_params = set(MLPClassifier().get_params())

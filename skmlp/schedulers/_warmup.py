@@ -125,9 +125,10 @@ class WarmupLR(Scheduler):
 
     name = "warmup"
 
-    # "scheduler" is checked in _validate_params: its constraint needs the
-    # registry, which lists this class.
+    # A name is checked against the registry in _validate_params: the
+    # registry lists this class, so it does not exist yet.
     _parameter_constraints: ClassVar[dict[str, list]] = {
+        "scheduler": [None, str, Scheduler],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "start_factor": [Interval(Real, 0, 1, closed="right")],
     }
@@ -143,14 +144,16 @@ class WarmupLR(Scheduler):
         self.start_factor = start_factor
 
     def _validate_params(self) -> None:
-        """Check the constraints, and the wrapped schedule's own."""
-        super()._validate_params()
+        """Check the constraints (a name against :data:`SCHEDULERS`), and the
+        wrapped schedule's own."""
         if isinstance(self.scheduler, type):
             raise _invalid("scheduler", self, "must be an instance, not the class "
                            f"{self.scheduler.__name__}: pass "
                            f"{self.scheduler.__name__}() instead.")
-        validate_params({"scheduler": [None, Component(_registry(), Scheduler)]},
-                        {"scheduler": self.scheduler}, caller_name="WarmupLR")
+        validate_params(
+            {**self._parameter_constraints,
+             "scheduler": [None, Component(_registry(), Scheduler)]},
+            self.get_params(deep=False), caller_name=type(self).__name__)
         self._inner._validate_params()
 
     @property
