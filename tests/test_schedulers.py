@@ -1009,8 +1009,9 @@ def test_closed_form_starts_at_its_formula():
 
 # -- registry-wide invariants ------------------------------------------------
 
-#: The table's configured instances, and every name with its defaults.
-INSTANCES = [pytest.param(configured(n), id=f"{n}-configured") for n in SCHEDULERS] + [
+#: The table's configured instances, and every name with its defaults (a name
+#: missing from the table fails test_table_covers_the_registry, not collection).
+INSTANCES = [pytest.param(configured(n), id=f"{n}-configured") for n in TABLE] + [
     pytest.param(cls(), id=f"{n}-default") for n, cls in SCHEDULERS.items()
 ]
 
@@ -1073,6 +1074,9 @@ def test_registry_names_and_classes():
     assert len(set(SCHEDULERS.values())) == len(SCHEDULERS)  # one name per class
     for name, cls in SCHEDULERS.items():
         assert name == name.lower() and issubclass(cls, Scheduler)
+        # The package's catalogue lists it: its name, then its class.
+        assert re.search(rf'``"{name}"``\s+:class:`{cls.__name__}`',
+                         sched_module.__doc__), name
     for cls in SCHEDULERS.values():
         assert cls.__name__ in sched_module.__all__
         assert getattr(sched_module, cls.__name__) is cls
