@@ -18,6 +18,7 @@ from sklearn.utils.validation import validate_data
 
 from ._base import BaseMLP, _validate_params_every_call
 from ._docs import fill_shared_docs
+from ._lbfgs import uses_lbfgs
 
 __all__ = ["MLPClassifierBP"]
 
@@ -32,7 +33,7 @@ def _indicator_matrix(binarizer: LabelBinarizer, y) -> NDArray:
 
 
 def _uses_stochastic_solver(estimator) -> bool:
-    if estimator.solver == "lbfgs":
+    if uses_lbfgs(estimator):
         raise AttributeError(
             "partial_fit is only available for stochastic optimizers. "
             f"{estimator.solver} is not stochastic."

@@ -29,22 +29,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from .activations import (
-    ACTIVATIONS,
-    Activation,
-    Exp,
-    Identity,
-    Logistic,
-    ReLU,
-    Softmax,
-    Tanh,
-)
+from .activations import ACTIVATIONS, Activation
 from .losses import Loss
-
-# For outputs_surely_finite: activations with |σ(z)| ≤ |z|, and activations
-# bounded by 1 for any finite z.
-_NON_EXPANDING = (Identity, ReLU)
-_BOUNDED = (Logistic, Tanh, Softmax)
 
 # Rows per chunk when predicting: bounds memory to about this many values
 # per layer buffer (1 MiB in float32), whatever the number of samples. Small
@@ -113,6 +99,19 @@ class BatchNormParams(NamedTuple):
     running_vars: list[NDArray]
 
 
+class LayerViews(NamedTuple):
+    """A flat vector (parameters or gradients) and its per-layer views.
+
+    Built once per vector with :meth:`Network.views`: a training loop passes
+    the same parameter and gradient vectors at every step.
+    """
+
+    flat: NDArray
+    coefs: list[NDArray]
+    intercepts: list[NDArray]
+    batch_norm: BatchNormParams | None
+
+
 class Network:
     """Architecture and flat-parameter layout of a multilayer perceptron.
 
@@ -160,7 +159,6 @@ class Network:
         )
         self.n_params = int(self._norm_offsets[-1])
         self.n_norm_stats = 2 * sum(hidden_units)
-        self._view_cache: dict[tuple[int, int], tuple] = {}
 
     # -- parameter layout ---------------------------------------------------
 
@@ -198,23 +196,11 @@ class Network:
         return BatchNormParams(gammas_betas[:n_hidden], gammas_betas[n_hidden:],
                                means_vars[:n_hidden], means_vars[n_hidden:])
 
-    def _cached_views(self, flat: NDArray, norm_stats: NDArray | None) -> tuple:
-        """``(*unpack(flat), unpack_batch_norm(flat, norm_stats))``, remembered.
-
-        A training loop passes the same parameter and gradient vectors at
-        every step; building their dozen views once saves a few microseconds
-        per mini-batch. The cache keeps the arrays it was given, so an ``id``
-        can't be reused by another array while its entry exists.
-        """
-        key = (id(flat), id(norm_stats))
-        entry = self._view_cache.get(key)
-        if entry is None:
-            if len(self._view_cache) >= 2:  # the parameters and the gradient
-                self._view_cache.clear()
-            entry = (flat, norm_stats,
-                     (*self.unpack(flat), self.unpack_batch_norm(flat, norm_stats)))
-            self._view_cache[key] = entry
-        return entry[2]
+    def views(self, flat: NDArray, norm_stats: NDArray | None = None) -> LayerViews:
+        """``flat`` with its per-layer views (batch-norm ones need
+        ``norm_stats``, the running statistics)."""
+        return LayerViews(flat, *self.unpack(flat),
+                          self.unpack_batch_norm(flat, norm_stats))
 
     def pack(self, coefs: Sequence[NDArray], intercepts: Sequence[NDArray],
              dtype: DTypeLike, *, scales: Sequence[NDArray] | None = None,
@@ -402,7 +388,7 @@ class Network:
 
     def loss_and_gradient(
         self,
-        params: NDArray,
+        params: LayerViews,
         X,
         y: NDArray,
         sample_weight: NDArray | None,
@@ -410,9 +396,8 @@ class Network:
         loss: Loss,
         alpha: float,
         workspace: Workspace,
-        grads: NDArray,
+        grads: LayerViews,
         scratch: NDArray,
-        norm_stats: NDArray | None = None,
         rng: np.random.Generator | None = None,
     ) -> float:
         r"""The regularised loss at ``params`` and its gradient, into ``grads``.
@@ -424,7 +409,10 @@ class Network:
 
         Parameters
         ----------
-        params : ndarray of shape (n_params,)
+        params : LayerViews
+            The flat parameter vector and its views (:meth:`views`); with
+            batch normalisation, the running statistics in its views are
+            updated in place.
         X : ndarray or sparse matrix of shape (n_samples, n_features)
         y : ndarray of shape (n_samples, n_outputs)
         sample_weight : ndarray of shape (n_samples,) or None
@@ -433,12 +421,11 @@ class Network:
             L2 penalty on the weights (not the biases).
         workspace : Workspace
             Buffers for at least ``n_samples`` rows.
-        grads : ndarray of shape (n_params,)
-            Receives :math:`\partial J / \partial \theta`.
+        grads : LayerViews
+            Receives :math:`\partial J / \partial \theta` (views of a
+            vector shaped like ``params.flat``).
         scratch : ndarray of shape (n_params,)
             Work space.
-        norm_stats : ndarray of shape (n_norm_stats,), default=None
-            Batch normalisation's running statistics, updated in place.
         rng : numpy.random.Generator, default=None
             Draws the dropout masks.
 
@@ -447,7 +434,7 @@ class Network:
         loss : float
         """
         n = X.shape[0]
-        coefs, intercepts, batch_norm = self._cached_views(params, norm_stats)
+        _, coefs, intercepts, batch_norm = params
         output = self.forward(coefs, intercepts, X, workspace, batch_norm=batch_norm,
                               training=True, rng=rng)
         weight_sum = n if sample_weight is None else sample_weight.sum()
@@ -460,47 +447,15 @@ class Network:
         delta = self.output_delta(loss, y, workspace, n)
         if sample_weight is not None:
             delta *= sample_weight[:, np.newaxis]
-        coef_grads, intercept_grads, batch_norm_grads = self._cached_views(
-            grads, norm_stats)
-        self.backward(coefs, X, workspace, coef_grads, intercept_grads,
-                      batch_norm=batch_norm, batch_norm_grads=batch_norm_grads)
+        self.backward(coefs, X, workspace, grads.coefs, grads.intercepts,
+                      batch_norm=batch_norm, batch_norm_grads=grads.batch_norm)
         # ∂J/∂W = (a⁽ˡ⁻¹⁾ᵀδ⁽ˡ⁾ + αW⁽ˡ⁾) / n for every layer at once.
-        weights = params[: self.n_coef_params]
-        grads[: self.n_coef_params] += np.multiply(
+        weights = params.flat[: self.n_coef_params]
+        grads.flat[: self.n_coef_params] += np.multiply(
             weights, alpha, out=scratch[: self.n_coef_params]
         )
-        grads /= weight_sum
+        np.divide(grads.flat, weight_sum, out=grads.flat)
         return float(value)
-
-    @np.errstate(over="ignore", invalid="ignore")  # overflow just means False
-    def outputs_surely_finite(self, params: NDArray, input_bound: float) -> bool:
-        """A cheap, sufficient test that the outputs are finite.
-
-        Propagates a bound on the magnitudes, :math:`|z_j| \\le B \\sum_k
-        |W_{kj}| + |b_j|`, through the layers, for inputs whose entries lie in
-        ``[-input_bound, input_bound]``. Costs O(n_params), not a forward
-        pass. ``False`` means "not proven" (large weights, or an activation
-        it knows no bound for), not "non-finite".
-        """
-        if self.batch_norm:
-            return False  # no bound through the running statistics: not proven
-        limit = float(np.finfo(params.dtype).max) * 1e-3  # room for rounding
-        coefs, intercepts = self.unpack(params)
-        bound = float(input_bound)
-        for W, b, activation in zip(coefs, intercepts, self.activations):
-            column_sums = np.abs(W).sum(axis=0, dtype=np.float64)
-            bound = bound * float(column_sums.max()) + float(np.abs(b).max())
-            if not bound < limit:  # also catches nan
-                return False
-            if isinstance(activation, _BOUNDED):
-                bound = 1.0
-            elif isinstance(activation, Exp):
-                if not bound < np.log(limit):
-                    return False
-                bound = float(np.exp(bound))
-            elif type(activation) not in _NON_EXPANDING:
-                return False
-        return True
 
     def predict(self, coefs: Sequence[NDArray], intercepts: Sequence[NDArray],
                 X, *, batch_norm: BatchNormParams | None = None) -> NDArray:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, TypeVar
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import (
     InvalidParameterError,
-    _Constraint,
+    Options,
     make_constraint,
     validate_parameter_constraints,
 )
@@ -83,7 +83,7 @@ class ParamsMixin:
         return f"{type(self).__name__}({', '.join(changed)})"
 
 
-class Component(_Constraint):
+class Component(Options):
     """A parameter constraint: the name of a built-in, or a component object.
 
     Its message lists the names sorted, then the kind of object accepted
@@ -103,7 +103,7 @@ class Component(_Constraint):
 
     def __init__(self, registry: Mapping[str, type], base: type,
                  extra_names: Iterable[str] = ()):
-        super().__init__()
+        super().__init__(object, {*registry, *extra_names})
         self.registry = registry
         self.base = base
         self.names = sorted({*registry, *extra_names})

@@ -18,8 +18,11 @@ The hooks are called in this order::
 During training the estimator's fitted attributes are those from before the
 call: the new weights are passed to the hooks as arrays (``coefs``,
 ``intercepts``, and ``batch_norm`` for networks with batch normalisation)
-and assigned to the estimator only when the call ends. Callbacks apply to
-the stochastic solvers (not ``solver="lbfgs"``).
+and assigned to the estimator only when the call ends. With
+``solver="lbfgs"`` an epoch is one L-BFGS iteration: ``on_train_begin``,
+``on_epoch_end`` and ``on_train_end`` run, and a callback that overrides
+``on_grad_computed`` or ``on_batch_end`` is refused (L-BFGS has no
+mini-batches).
 
 Built-in callbacks
 ------------------
@@ -50,6 +53,7 @@ from typing import Any, ClassVar
 from numpy.typing import NDArray
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._monitor import Monitor
 from ._network import BatchNormParams
 from ._params import ParamsMixin
 
@@ -169,21 +173,38 @@ def _copy_batch_norm(batch_norm: BatchNormParams | None) -> BatchNormParams | No
         *(_copy_weights(arrays) for arrays in batch_norm))
 
 
-class _MonitorMixin:
-    """Tracks the best value of one metric of the ``history_`` records.
+_MONITOR_CONSTRAINTS = {
+    "monitor": [str],
+    "mode": [StrOptions({"auto", "min", "max"})],
+    "min_delta": [Interval(Real, 0, None, closed="left")],
+}
 
-    Needs the hyperparameters ``monitor``, ``mode`` and ``min_delta``.
+
+class _BestTracker(Callback):
+    """Tracks the best value of one ``history_`` metric and keeps copies of
+    that epoch's weights: the one place callbacks keep best weights.
+
+    Follows the rule of :mod:`skmlp._monitor` (scikit-learn's). Needs the
+    hyperparameters ``monitor``, ``mode`` and ``min_delta`` (and, for a
+    patience, ``patience``).
     """
 
-    def _maximize(self) -> bool:
+    def _monitor(self) -> Monitor:
         if self.mode != "auto":
-            return self.mode == "max"
-        name = self.monitor.lower()
-        return name.endswith("score") or name.endswith("accuracy")
+            maximize = self.mode == "max"
+        else:
+            name = self.monitor.lower()
+            maximize = name.endswith("score") or name.endswith("accuracy")
+        return Monitor(maximize=maximize, min_delta=self.min_delta,
+                       patience=getattr(self, "patience", math.inf))
 
-    def _reset_best(self) -> None:
-        self.best_value_ = -math.inf if self._maximize() else math.inf
+    def _start(self) -> None:
+        self._validate_params()
+        self._state = self._monitor().start()
+        self.best_value_ = self._state.best
         self.best_epoch_ = None
+        self.wait_ = 0
+        self.best_coefs_ = self.best_intercepts_ = self.best_batch_norm_ = None
 
     def _monitored(self, record: Mapping[str, Any], epoch: int) -> float:
         if self.monitor not in record:
@@ -208,33 +229,35 @@ class _MonitorMixin:
                 f"number; the record of epoch {epoch} holds {value!r}."
             ) from None
 
-    def _update_best(self, value: float, epoch: int) -> bool:
-        """Record ``value`` if it beats the best by more than ``min_delta``."""
-        if self._maximize():
-            improved = value > self.best_value_ + self.min_delta
-        else:
-            improved = value < self.best_value_ - self.min_delta
-        if improved:  # never true for nan
-            self.best_value_, self.best_epoch_ = value, epoch
-        return improved
+    def _track(self, record, epoch, coefs, intercepts, batch_norm) -> bool:
+        """Update the best value and copies; whether patience ran out."""
+        monitor = self._monitor()
+        self._state = monitor.update(self._state, self._monitored(record, epoch),
+                                     epoch)
+        self.best_value_, self.best_epoch_ = self._state.best, self._state.best_epoch
+        self.wait_ = self._state.wait
+        if self._state.is_best:
+            self.best_coefs_ = _copy_weights(coefs)
+            self.best_intercepts_ = _copy_weights(intercepts)
+            self.best_batch_norm_ = _copy_batch_norm(batch_norm)
+        return monitor.exhausted(self._state)
 
 
-_MONITOR_CONSTRAINTS = {
-    "monitor": [str],
-    "mode": [StrOptions({"auto", "min", "max"})],
-    "min_delta": [Interval(Real, 0, None, closed="left")],
-}
-
-
-class EarlyStopping(_MonitorMixin, Callback):
+class EarlyStopping(_BestTracker):
     """Stop training when a metric stops improving; restore the best weights.
 
     After every epoch the callback reads ``monitor`` from the epoch's
-    ``history_`` record. An epoch improves on the best value so far when it
-    beats it by more than ``min_delta``; training stops after ``patience``
-    epochs in a row without improvement. With ``restore_best_weights`` the
-    weights of the best epoch are copied when it happens and written back
-    when training ends, so the fitted model is the best one seen.
+    ``history_`` record and applies scikit-learn's stopping rule to it (the
+    one rule of :mod:`skmlp._monitor`, shared with the estimator's
+    ``tol``/``n_iter_no_change``): an epoch *improves* when it is at least
+    ``min_delta`` better than the best value so far (a tie counts when
+    ``min_delta=0``), and training stops once more than ``patience`` epochs
+    in a row did not improve. So ``EarlyStopping("validation_score",
+    patience=n, min_delta=tol)`` stops at exactly the epoch where the
+    estimator's ``early_stopping=True, n_iter_no_change=n, tol=tol`` stops.
+    With ``restore_best_weights`` the weights of the best epoch are copied
+    when it happens and written back when training ends, so the fitted model
+    is the best one seen.
 
     This complements the estimator's own ``early_stopping``/``tol``/
     ``n_iter_no_change`` rule (scikit-learn's), which stays in force: set
@@ -250,10 +273,12 @@ class EarlyStopping(_MonitorMixin, Callback):
         Whether lower or higher is better. ``"auto"`` maximises metrics whose
         name ends in ``"score"`` or ``"accuracy"`` and minimises the others.
     patience : int, default=10
-        Epochs without improvement after which training stops (as
-        scikit-learn's ``n_iter_no_change``), ``>= 1``.
+        Epochs without improvement tolerated (as scikit-learn's
+        ``n_iter_no_change``): training stops after ``patience + 1`` of them
+        in a row, ``>= 1``.
     min_delta : float, default=0.0
-        The least change that counts as an improvement, ``>= 0``.
+        The least change that counts as an improvement, ``>= 0`` (as
+        scikit-learn's ``tol``).
     restore_best_weights : bool, default=True
         Write the weights of the best epoch back when training ends (whether
         or not this callback stopped it), with ``batch_norm=True`` its
@@ -290,13 +315,18 @@ class EarlyStopping(_MonitorMixin, Callback):
     >>> X, y = load_digits(return_X_y=True)
     >>> clf = MLPClassifierBP((32,), early_stopping=True, n_iter_no_change=np.inf,
     ...                       max_iter=200, random_state=0,
-    ...     callbacks=[EarlyStopping(monitor="validation_score", patience=5)])
+    ...     callbacks=[EarlyStopping(monitor="validation_score", patience=5,
+    ...                              min_delta=1e-4)])
     >>> clf = clf.fit(X / 16, y)
     >>> stopper = clf.callbacks_[0]
-    >>> stopper.stopped_epoch_ == clf.n_iter_ == stopper.best_epoch_ + 5
+    >>> bool(stopper.stopped_epoch_ == clf.n_iter_)
     True
-    >>> bool(clf.history_[stopper.best_epoch_ - 1]["validation_score"]
-    ...      == stopper.best_value_ == max(clf.validation_scores_))
+
+    It stops where scikit-learn's rule (here the estimator's own) stops:
+
+    >>> own = MLPClassifierBP((32,), early_stopping=True, n_iter_no_change=5,
+    ...                       tol=1e-4, max_iter=200, random_state=0)
+    >>> own.fit(X / 16, y).n_iter_ == clf.n_iter_
     True
     """
 
@@ -317,26 +347,16 @@ class EarlyStopping(_MonitorMixin, Callback):
 
     def on_train_begin(self, estimator, *, X, y) -> None:
         """Validate the hyperparameters and reset the state."""
-        self._validate_params()
-        self._reset_best()
+        self._start()
         self.stopped_epoch_ = None
-        self.wait_ = 0
         self.restored_ = False
-        self.best_coefs_ = self.best_intercepts_ = self.best_batch_norm_ = None
+        self._last_epoch = None
 
     def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts,
                      batch_norm=None) -> bool:
-        """Track the metric; return ``True`` after ``patience`` bad epochs."""
-        value = self._monitored(record, epoch)
-        if self._update_best(value, epoch):
-            self.wait_ = 0
-            if self.restore_best_weights:
-                self.best_coefs_ = _copy_weights(coefs)
-                self.best_intercepts_ = _copy_weights(intercepts)
-                self.best_batch_norm_ = _copy_batch_norm(batch_norm)
-            return False
-        self.wait_ += 1
-        if self.wait_ >= self.patience:
+        """Track the metric; return ``True`` once patience has run out."""
+        self._last_epoch = epoch
+        if self._track(record, epoch, coefs, intercepts, batch_norm):
             self.stopped_epoch_ = epoch
             return True
         return False
@@ -344,7 +364,8 @@ class EarlyStopping(_MonitorMixin, Callback):
     def on_train_end(self, estimator, *, coefs, intercepts, batch_norm=None) -> None:
         """Write the best epoch's weights (and batch-normalisation
         parameters) into the final ones."""
-        if self.best_coefs_ is not None and self.wait_ > 0:
+        if (self.restore_best_weights and self.best_coefs_ is not None
+                and self.best_epoch_ != self._last_epoch):
             groups = [(coefs, self.best_coefs_), (intercepts, self.best_intercepts_)]
             if batch_norm is not None and self.best_batch_norm_ is not None:
                 groups += zip(batch_norm, self.best_batch_norm_)
@@ -356,7 +377,7 @@ class EarlyStopping(_MonitorMixin, Callback):
         self.best_coefs_ = self.best_intercepts_ = self.best_batch_norm_ = None
 
 
-class BestWeights(_MonitorMixin, Callback):
+class BestWeights(_BestTracker):
     """Keep a copy of the best weights seen, and optionally checkpoints.
 
     Training is not affected: the estimator ends with its last weights, and
@@ -373,7 +394,9 @@ class BestWeights(_MonitorMixin, Callback):
         Whether lower or higher is better; ``"auto"`` maximises names ending
         in ``"score"`` or ``"accuracy"``.
     min_delta : float, default=0.0
-        The least change that counts as an improvement, ``>= 0``.
+        Kept for symmetry with :class:`EarlyStopping`: "best" means strictly
+        better than every earlier epoch, whatever ``min_delta``, which only
+        decides what counts as an improvement (``wait_``).
     save_every : int or None, default=None
         Also keep the weights after every epoch whose number is a multiple of
         it (epochs numbered as in ``history_``).
@@ -390,6 +413,8 @@ class BestWeights(_MonitorMixin, Callback):
         The epoch with the best value.
     best_value_ : float
         The best value of the metric.
+    wait_ : int
+        Epochs since the last improvement by ``min_delta``.
     checkpoints_ : dict of int to tuple of (list of ndarray, list of ndarray)
         ``{epoch: (coefs, intercepts)}`` every ``save_every`` epochs (empty
         without ``save_every``).
@@ -434,18 +459,13 @@ class BestWeights(_MonitorMixin, Callback):
 
     def on_train_begin(self, estimator, *, X, y) -> None:
         """Validate the hyperparameters and reset the state."""
-        self._validate_params()
-        self._reset_best()
-        self.best_coefs_ = self.best_intercepts_ = self.best_batch_norm_ = None
+        self._start()
         self.checkpoints_ = {}
 
     def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts,
                      batch_norm=None) -> None:
         """Copy the weights when they are the best so far or due a checkpoint."""
-        if self._update_best(self._monitored(record, epoch), epoch):
-            self.best_coefs_ = _copy_weights(coefs)
-            self.best_intercepts_ = _copy_weights(intercepts)
-            self.best_batch_norm_ = _copy_batch_norm(batch_norm)
+        self._track(record, epoch, coefs, intercepts, batch_norm)
         if self.save_every is not None and epoch % self.save_every == 0:
             self.checkpoints_[epoch] = (_copy_weights(coefs),
                                         _copy_weights(intercepts))

@@ -16,6 +16,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.utils.validation import check_is_fitted
 
+from ._lbfgs import uses_lbfgs
+
 __all__ = ["LossCurveDisplay"]
 
 _KINDS = ("loss", "learning_rate", "grad_norms")
@@ -239,7 +241,7 @@ class LossCurveDisplay:
         if kind not in _KINDS:
             raise ValueError(f"kind must be one of {_KINDS}; got {kind!r}.")
         check_is_fitted(estimator)
-        lbfgs = estimator.solver == "lbfgs"
+        lbfgs = uses_lbfgs(estimator)
         data = {"estimator_name": type(estimator).__name__, "kind": kind,
                 "xlabel": "L-BFGS iteration" if lbfgs else "epoch"}
         if kind == "loss":

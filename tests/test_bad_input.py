@@ -488,10 +488,10 @@ SEMANTIC_CASES = [
     ("solver=object()", {"solver": object()}, "'solver' parameter"),
     ("solver=StepLR()", {"solver": StepLR()}, "'solver' parameter"),
     # a class where an instance is meant
-    ("solver=Adam", {"solver": Adam}, r"class Adam .* pass Adam\(\) instead"),
+    ("solver=Adam", {"solver": Adam}, r"Got <class '.*Adam'> instead\. Pass an instance: Adam\(\)"),
     ("learning_rate=StepLR", {"learning_rate": StepLR},
-     r"class StepLR .* pass StepLR\(\) instead"),
-    ("activation=ReLU", {"activation": ReLU}, r"class ReLU .* pass ReLU\(\) instead"),
+     r"Got <class '.*StepLR'> instead\. Pass an instance: StepLR\(\)"),
+    ("activation=ReLU", {"activation": ReLU}, r"Got <class '.*ReLU'> instead\. Pass an instance: ReLU\(\)"),
     ("weight_init=HeNormal", {"weight_init": HeNormal},
      r"class HeNormal .* pass HeNormal\(\) instead"),
     ("WarmupLR(scheduler=StepLR)", {"learning_rate": WarmupLR(scheduler=StepLR)},
@@ -600,10 +600,12 @@ def test_invalid_component_parameter(where, Component, name, value, kind, entry)
 
 
 @pytest.mark.parametrize("kind", _BOTH)
-def test_invalid_schedule_object_rejected_with_lbfgs_too(kind):
-    """L-BFGS does not use the schedule, yet validates it, as it validates
-    ``learning_rate="bogus"`` (a regression: it used to pass silently)."""
-    est = ESTIMATORS[kind](**{**PARAMS, "solver": "lbfgs"},
-                           learning_rate=StepLR(step_size=0))
-    with pytest.raises(InvalidParameterError, match="'step_size' parameter of StepLR"):
-        est.fit(X, TARGETS[kind])
+def test_schedule_object_rejected_with_lbfgs(kind):
+    """L-BFGS has no learning rate: a schedule object is refused before
+    training, valid or not (it used to be ignored silently)."""
+    for schedule in (StepLR(step_size=0), StepLR()):
+        est = ESTIMATORS[kind](**{**PARAMS, "solver": "lbfgs"}, learning_rate=schedule)
+        with pytest.raises(ValueError, match=r"solver='lbfgs' cannot honour "
+                           r"learning_rate=StepLR\(.*L-BFGS has no learning rate"):
+            est.fit(X, TARGETS[kind])
+        assert not hasattr(est, "coefs_")

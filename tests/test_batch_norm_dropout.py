@@ -19,10 +19,11 @@ def _loss_and_grad(network, params, X, y, *, loss, seed=None, alpha=0.1):
     workspace = Workspace(network, X.shape[0], np.float64, training=True)
     grads = np.empty_like(params)
     rng = None if seed is None else np.random.default_rng(seed)
+    norm_stats = network.init_norm_stats(np.float64)
     value = network.loss_and_gradient(
-        params, X, y, None, loss=loss, alpha=alpha, workspace=workspace,
-        grads=grads, scratch=np.empty_like(params),
-        norm_stats=network.init_norm_stats(np.float64), rng=rng,
+        network.views(params, norm_stats), X, y, None, loss=loss, alpha=alpha,
+        workspace=workspace, grads=network.views(grads, norm_stats),
+        scratch=np.empty_like(params), rng=rng,
     )
     return value, grads
 
@@ -156,5 +157,6 @@ def test_dropout_masks_have_the_right_rate():
 @pytest.mark.parametrize("params", [dict(batch_norm=True), dict(dropout=0.2)])
 def test_lbfgs_rejects_mini_batch_features(params, digits):
     X_train, _, y_train, _ = digits
-    with pytest.raises(ValueError, match="need a stochastic solver"):
+    with pytest.raises(ValueError, match="solver='lbfgs' cannot honour .* they work "
+                       "on mini-batches"):
         MLPRegressorBP(solver="lbfgs", **params).fit(X_train, y_train)

@@ -27,6 +27,7 @@ from sklearn.utils.estimator_checks import (
 
 from skmlp import MLPClassifierBP, MLPRegressorBP
 from skmlp.optimizers import Adam
+from skmlp.schedulers import CosineAnnealingWarmRestarts
 
 # max_iter=100 stops short of convergence on the checks' data, as it does for
 # scikit-learn's MLPs; the warning is expected there.
@@ -48,10 +49,13 @@ ESTIMATORS = [
     # The full-batch solver, a different code path (scipy).
     MLPClassifierBP(solver="lbfgs", **SKLEARN_INIT_PARAMS),
     MLPRegressorBP(solver="lbfgs", **SKLEARN_INIT_PARAMS),
-    # Components given as objects, and a schedule scikit-learn does not have.
-    MLPClassifierBP(solver=Adam(beta_1=0.8), learning_rate="cosine",
+    # Components given as objects, and a schedule scikit-learn does not have
+    # (with its length set: the checks call partial_fit, which has no horizon).
+    MLPClassifierBP(solver=Adam(beta_1=0.8),
+                    learning_rate=CosineAnnealingWarmRestarts(T_0=10),
                     **SKLEARN_INIT_PARAMS),
-    MLPRegressorBP(solver=Adam(beta_1=0.8), learning_rate="cosine",
+    MLPRegressorBP(solver=Adam(beta_1=0.8),
+                   learning_rate=CosineAnnealingWarmRestarts(T_0=10),
                    **SKLEARN_INIT_PARAMS),
 ]
 

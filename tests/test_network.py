@@ -108,8 +108,8 @@ def _loss_and_grad(network, params, X, y, sw, loss_name, alpha=ALPHA,
     grads = np.full_like(params, np.nan)
     scratch = np.full_like(params, np.nan)
     value = network.loss_and_gradient(
-        params, X, y, sw, loss=LOSSES[loss_name](), alpha=alpha,
-        workspace=workspace, grads=grads, scratch=scratch,
+        network.views(params), X, y, sw, loss=LOSSES[loss_name](), alpha=alpha,
+        workspace=workspace, grads=network.views(grads), scratch=scratch,
     )
     return value, grads
 
@@ -424,9 +424,10 @@ def test_workspace_is_reused_across_batch_sizes():
     g = np.empty_like(params)
     s = np.empty_like(params)
     for rows in (X.shape[0], 3, X.shape[0]):  # a smaller batch in between
-        v = network.loss_and_gradient(params, X[:rows], y[:rows], sw[:rows],
-                                      loss=LOSSES["log_loss"](), alpha=ALPHA,
-                                      workspace=workspace, grads=g, scratch=s)
+        v = network.loss_and_gradient(network.views(params), X[:rows], y[:rows],
+                                      sw[:rows], loss=LOSSES["log_loss"](),
+                                      alpha=ALPHA, workspace=workspace,
+                                      grads=network.views(g), scratch=s)
     assert v == pytest.approx(value, rel=1e-14)
     np.testing.assert_allclose(g, grads, rtol=1e-13, atol=1e-16)
 

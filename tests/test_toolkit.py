@@ -116,11 +116,15 @@ def test_history_numbers_epochs_across_partial_fit_and_warm_start():
 def test_lbfgs_refit_does_not_keep_a_stale_history():
     est = MLPClassifierBP((8,), max_iter=5, random_state=0,
                           callbacks=[GradientRecorder()]).fit(X, Y)
-    est.set_params(solver="lbfgs", max_iter=3).fit(X, Y)
-    assert len(est.loss_curve_) == est.n_iter_ == 3
-    assert getattr(est, "history_", []) == []
-    assert getattr(est, "learning_rate_curve_", []) == []
-    assert getattr(est, "callbacks_", []) == []
+    # L-BFGS has no mini-batches: a callback with on_grad_computed is refused.
+    with pytest.raises(ValueError, match="solver='lbfgs' cannot honour a callback "
+                       "with on_grad_computed"):
+        est.set_params(solver="lbfgs", max_iter=3).fit(X, Y)
+    est.set_params(callbacks=None).fit(X, Y)
+    assert len(est.loss_curve_) == est.n_iter_ == len(est.history_) == 3
+    assert [r["loss"] for r in est.history_] == est.loss_curve_
+    assert est.learning_rate_curve_ == []
+    assert est.callbacks_ == []
 
 
 def test_history_learning_rate_follows_the_schedule():
@@ -298,10 +302,12 @@ def test_clipping_rescues_a_diverging_regression():
     X_r = StandardScaler().fit_transform(X_r)
     params = dict(hidden_layer_sizes=(32, 32), solver="sgd",
                   learning_rate_init=0.01, max_iter=30, random_state=0)
-    with pytest.warns(ConvergenceWarning, match="diverged"):
+    with pytest.warns(ConvergenceWarning,
+                      match="diverged .* the epoch with the lowest training loss"):
         unclipped = MLPRegressorBP(**params).fit(X_r, y_r)
     assert unclipped.n_iter_ < 30
-    assert unclipped.loss_ > unclipped.loss_curve_[0]
+    # The best epoch is kept: the last loss of the curve is its lowest.
+    assert unclipped.loss_ == min(unclipped.loss_curve_)
     clipped = MLPRegressorBP(**params, clip_grad_norm=100.0).fit(X_r, y_r)
     assert clipped.n_iter_ == 30 and np.isfinite(clipped.loss_curve_).all()
     assert clipped.loss_ < 0.05 * clipped.loss_curve_[0]
