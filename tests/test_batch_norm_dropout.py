@@ -157,6 +157,6 @@ def test_dropout_masks_have_the_right_rate():
 @pytest.mark.parametrize("params", [dict(batch_norm=True), dict(dropout=0.2)])
 def test_lbfgs_rejects_mini_batch_features(params, digits):
     X_train, _, y_train, _ = digits
-    with pytest.raises(ValueError, match="solver='lbfgs' cannot honour .* they work "
-                       "on mini-batches"):
+    with pytest.raises(ValueError, match=r"solver='lbfgs' cannot honour .* they "
+                       r"work on mini-batches"):
         MLPRegressorBP(solver="lbfgs", **params).fit(X_train, y_train)
