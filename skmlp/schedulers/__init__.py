@@ -35,7 +35,8 @@ horizon when ``fit`` starts: the fit's first epoch (step, with
 the schedule's final rate, whatever ``max_iter`` is. The estimator then
 reaches ``max_iter`` by plan (:meth:`Scheduler.ends_at_horizon`) and does not
 warn that it has not converged. A length set explicitly that ends before the
-fit or after it warns when ``fit`` starts; ``partial_fit`` needs one.
+fit or after it (with warm restarts: a fit that ends inside a period) warns
+when ``fit`` starts; ``partial_fit`` needs one.
 
 Writing your own scheduler
 --------------------------
@@ -43,8 +44,11 @@ Subclass :class:`ClosedFormScheduler` and implement
 :meth:`~ClosedFormScheduler.value` for a rate that is a formula of the epoch
 or step count, or subclass :class:`Scheduler` and override the hooks. A
 scheduler may keep its own :class:`~typing.NamedTuple` state as long as it
-has a ``learning_rate`` field (see :class:`WarmupState`). Define the class at
-module level so it pickles, and check it with :meth:`~Scheduler.preview`.
+has a ``learning_rate`` field (see :class:`WarmupState`); an overridden
+:meth:`~Scheduler.init_state` takes the ``horizon`` keyword, and
+:meth:`~Scheduler.ends_at_horizon` says whether the schedule is planned to end
+with the fit. Define the class at module level so it pickles, and check it
+with :meth:`~Scheduler.preview`.
 
 Catalogue
 ---------
