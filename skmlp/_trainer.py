@@ -366,7 +366,14 @@ class StochasticTrainer:
             warnings.warn(message, ConvergenceWarning, stacklevel=5)
         notify_train_end(self.callbacks, est, network, returned.params,
                          returned.norm_stats)
-        fitted = {
+        return (returned.params, returned.norm_stats,
+                self._fitted_attributes(state, log, n_iter, best_weights))
+
+    def _fitted_attributes(self, state: TrainingState, log: TrainingLog,
+                           n_iter: int, best_weights: Weights | None) -> dict:
+        """The fitted attributes a call sets, scikit-learn's names included."""
+        validation = best_weights is not None
+        return {
             **log.attributes(),
             "callbacks_": self.callbacks,
             "_optimizer_state": state.optimizer_state,
@@ -379,9 +386,8 @@ class StochasticTrainer:
             "_no_improvement_count": state.stopping.wait,
             "best_loss_": None if validation else state.stopping.best,
             "best_validation_score_": state.stopping.best if validation else None,
-            "_best_weights": best_weights if validation else None,
+            "_best_weights": best_weights,
         }
-        return returned.params, returned.norm_stats, fitted
 
     def _epoch(self, state: TrainingState, *, epoch: int
                ) -> tuple[TrainingState, float, list[float]]:
