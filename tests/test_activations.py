@@ -164,9 +164,9 @@ def test_hidden_activations_come_from_the_declarations():
 
 
 def test_derivative_needs_input_flags():
-    # Only GELU's derivative cannot be recovered from its output.
+    # Only those the table says (GELU) cannot recover σ' from the output.
     needs = {name for name, cls in ACTIVATIONS.items() if cls.derivative_needs_input}
-    assert needs == {name for name, e in TABLE.items() if e.needs_input} == {"gelu"}
+    assert needs == {name for name, e in TABLE.items() if e.needs_input}
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
