@@ -219,25 +219,36 @@ def test_fitted_estimator_with_used_callbacks_pickles_and_clones():
     assert [type(c) for c in fresh.callbacks] == [type(c) for c in est.callbacks]
 
 
-def test_callbacks_apply_to_stochastic_solvers_only():
+def test_lbfgs_runs_epoch_hooks_and_refuses_batch_hooks():
+    """With L-BFGS an epoch is an iteration: on_epoch_end and on_train_end
+    run; a callback that needs mini-batches is refused before training."""
     est = MLPClassifierBP((4,), solver="lbfgs", max_iter=3, random_state=0,
-                          callbacks=[Recorder()]).fit(X, Y)
-    assert not hasattr(est.callbacks[0], "events_")
+                          callbacks=[LegacyHooks()]).fit(X, Y)
+    assert est.callbacks_[0].epochs_ == [1, 2, 3] and est.callbacks_[0].ended_
+    refused = MLPClassifierBP((4,), solver="lbfgs", max_iter=3, random_state=0,
+                              callbacks=[Recorder()])
+    with pytest.raises(ValueError, match=r"solver='lbfgs' cannot honour a callback "
+                       r"with on_grad_computed \(Recorder\)"):
+        refused.fit(X, Y)
+    assert not hasattr(refused, "coefs_")
 
 
 # -- EarlyStopping --------------------------------------------------------------
 
 def _reference_stop(values, *, patience, min_delta, maximize):
-    """(stop epoch or None, best epoch, best value) of the patience rule."""
+    """(stop epoch or None, best epoch, best value) of scikit-learn's rule:
+    an epoch improves when it is at least ``min_delta`` better than the best
+    value before it (so a tie improves when ``min_delta`` is 0); the best
+    epoch is the first to reach the best value; training stops once more
+    than ``patience`` epochs in a row did not improve."""
     sign = 1.0 if maximize else -1.0
     best, best_epoch, wait = -math.inf, None, 0
     for epoch, value in enumerate(values, start=1):
-        if sign * value > best + min_delta:
-            best, best_epoch, wait = sign * value, epoch, 0
-        else:
-            wait += 1
-            if wait == patience:
-                return epoch, best_epoch, sign * best
+        wait = 0 if sign * value >= best + min_delta else wait + 1
+        if sign * value > best:
+            best, best_epoch = sign * value, epoch
+        if wait > patience:
+            return epoch, best_epoch, sign * best
     return None, best_epoch, sign * best
 
 
@@ -260,7 +271,7 @@ def test_early_stopping_on_validation_score(long_run, patience, min_delta):
     used = est.callbacks_[0]
     assert est.n_iter_ == used.stopped_epoch_ == stop
     assert (used.best_epoch_, used.best_value_) == (best_epoch, best)
-    assert used.wait_ == patience
+    assert used.wait_ == patience + 1
     assert est.validation_scores_ == scores[:stop]  # training was not changed
 
 
@@ -293,22 +304,20 @@ def test_early_stopping_direction(long_run, monitor, mode, maximize):
     assert used.stopped_epoch_ is None
 
 
-def test_early_stopping_auto_mode_maximizes_scores_and_accuracies():
-    for name, maximize in [("val_accuracy", True), ("my_score", True),
-                           ("loss", False), ("error", False)]:
-        assert EarlyStopping(name)._maximize() is maximize
-
-
 def _fit_epochs(epochs, **params):
     return MLPClassifierBP(**{**NOISY, **params}, max_iter=epochs).fit(X, Y)
 
 
-def test_early_stopping_restores_the_best_weights_bit_identically():
+def test_early_stopping_restores_the_best_weights_bit_identically(long_run):
+    stop, best_epoch, _ = _reference_stop(long_run.validation_scores_, patience=4,
+                                          min_delta=0.0, maximize=True)
+    assert stop is not None and best_epoch < stop  # the case is what it says
     est = MLPClassifierBP(**NOISY, max_iter=40, early_stopping=True,
                           callbacks=[EarlyStopping("validation_score",
                                                    patience=4)]).fit(X, Y)
     used = est.callbacks_[0]
-    assert used.stopped_epoch_ == est.n_iter_ == used.best_epoch_ + 4
+    assert (used.stopped_epoch_, est.n_iter_, used.best_epoch_) == (
+        stop, stop, best_epoch)
     assert used.restored_
     # The estimator's own early_stopping also returns its best weights; turn it
     # off in the reference and in a second run monitoring the loss instead.
@@ -319,11 +328,23 @@ def test_early_stopping_restores_the_best_weights_bit_identically():
     assert used.best_coefs_ is None  # the copies are released
 
 
+def _loss_stop(patience, **params):
+    """Where the patience rule stops on the loss of a 40-epoch run, and its
+    best epoch there."""
+    stop, best_epoch, _ = _reference_stop(_fit_epochs(40, **params).loss_curve_,
+                                          patience=patience, min_delta=0.0,
+                                          maximize=False)
+    assert stop is not None and best_epoch < stop  # the case is what it says
+    return stop, best_epoch
+
+
 def test_early_stopping_restores_the_best_weights_on_the_loss():
+    stop, best_epoch = _loss_stop(1)
     est = MLPClassifierBP(**NOISY, max_iter=40,
-                          callbacks=[EarlyStopping(patience=2)]).fit(X, Y)
+                          callbacks=[EarlyStopping(patience=1)]).fit(X, Y)
     used = est.callbacks_[0]
-    assert used.restored_ and used.best_epoch_ < est.n_iter_
+    assert (est.n_iter_, used.best_epoch_) == (stop, best_epoch)
+    assert used.restored_
     at_best = _fit_epochs(used.best_epoch_)
     last = _fit_epochs(est.n_iter_)
     for ours, theirs, final in zip(est.coefs_ + est.intercepts_,
@@ -337,10 +358,12 @@ def test_early_stopping_restores_the_best_weights_on_the_loss():
 
 
 def test_early_stopping_without_restoring_keeps_the_last_weights():
+    stop, best_epoch = _loss_stop(1)
     est = MLPClassifierBP(**NOISY, max_iter=40, callbacks=[
-        EarlyStopping(patience=2, restore_best_weights=False)]).fit(X, Y)
+        EarlyStopping(patience=1, restore_best_weights=False)]).fit(X, Y)
     used = est.callbacks_[0]
-    assert not used.restored_ and used.best_epoch_ < est.n_iter_
+    assert (est.n_iter_, used.best_epoch_) == (stop, best_epoch)
+    assert not used.restored_
     last = _fit_epochs(est.n_iter_)
     for ours, theirs in zip(est.coefs_, last.coefs_):
         assert_array_equal(ours, theirs)
@@ -359,12 +382,18 @@ def test_early_stopping_restores_when_max_iter_ends_training_too():
     assert_array_equal(restoring.coefs_[0], _fit_epochs(best_epoch).coefs_[0])
 
 
-def test_early_stopping_with_a_huge_min_delta_keeps_the_first_epoch():
+def test_early_stopping_with_a_huge_min_delta_stops_after_patience_plus_one():
+    """Only the first epoch improves by 1e9: training stops after patience + 1
+    more (epoch 5 for patience=3). The best epoch is still the lowest loss
+    (the best moves on any strict improvement, as in scikit-learn)."""
+    losses = _fit_epochs(5).loss_curve_
     est = MLPClassifierBP(**NOISY, max_iter=40, callbacks=[
         EarlyStopping(patience=3, min_delta=1e9)]).fit(X, Y)
     used = est.callbacks_[0]
-    assert (used.best_epoch_, used.stopped_epoch_, est.n_iter_) == (1, 4, 4)
-    assert_array_equal(est.coefs_[0], _fit_epochs(1).coefs_[0])
+    best_epoch = int(np.argmin(losses)) + 1
+    assert (used.best_epoch_, used.stopped_epoch_, est.n_iter_) == (best_epoch, 5, 5)
+    assert used.wait_ == 4
+    assert_array_equal(est.coefs_[0], _fit_epochs(best_epoch).coefs_[0])
 
 
 BATCH_NORM_ATTRIBUTES = ["batch_norm_scales_", "batch_norm_offsets_",
@@ -380,13 +409,15 @@ def _all_weights(est):
 
 
 def test_early_stopping_restores_batch_norm_parameters_too():
+    stop, best_epoch = _loss_stop(1, batch_norm=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        est = MLPClassifierBP(**NOISY, max_iter=5, batch_norm=True, callbacks=[
-            EarlyStopping(patience=1, min_delta=1e9)]).fit(X, Y)
+        est = MLPClassifierBP(**NOISY, max_iter=40, batch_norm=True, callbacks=[
+            EarlyStopping(patience=1)]).fit(X, Y)
     used = est.callbacks_[0]
-    assert (used.best_epoch_, est.n_iter_) == (1, 2) and used.restored_
-    at_best, last = _fit_epochs(1, batch_norm=True), _fit_epochs(2, batch_norm=True)
+    assert (used.best_epoch_, est.n_iter_) == (best_epoch, stop) and used.restored_
+    at_best = _fit_epochs(best_epoch, batch_norm=True)
+    last = _fit_epochs(stop, batch_norm=True)
     ours, theirs, final = map(_all_weights, (est, at_best, last))
     assert len(ours) == 2 + 2 + 4
     for mine, best, latest in zip(ours, theirs, final):

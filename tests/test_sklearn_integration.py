@@ -15,7 +15,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -156,7 +156,7 @@ def test_clone_drops_fitted_state_and_copies_components(classification):
     assert copy.get_params()["solver__beta_1"] == 0.8
     assert copy.solver is not adam and type(copy.solver) is Adam
     assert set(copy.get_params()) == set(est.get_params())
-    with pytest.raises(Exception, match="not fitted"):
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
         copy.predict(classification[0])
     # A fit of the clone is the fit of the original.
     X = StandardScaler().fit_transform(classification[0])

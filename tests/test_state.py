@@ -9,6 +9,7 @@ interrupted must leave a usable model with finite predictions.
 import copy
 import hashlib
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -19,8 +20,10 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-import skmlp._training
+import skmlp._network
+import skmlp._trainer
 from skmlp import MLPClassifierBP, MLPRegressorBP
+from skmlp.callbacks import Callback
 from skmlp.optimizers import Adam
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -338,7 +341,7 @@ class _Boom(RuntimeError):
 
 def _explode_at_epoch(monkeypatch, epoch, exception):
     """Make the epoch runner raise ``exception`` when epoch ``epoch`` starts."""
-    original = skmlp._training.EpochRunner.run_epoch
+    original = skmlp._trainer.StochasticTrainer._epoch
     calls = {"n": 0}
 
     def run_epoch(self, state, **kwargs):
@@ -347,7 +350,7 @@ def _explode_at_epoch(monkeypatch, epoch, exception):
             raise exception
         return original(self, state, **kwargs)
 
-    monkeypatch.setattr(skmlp._training.EpochRunner, "run_epoch", run_epoch)
+    monkeypatch.setattr(skmlp._trainer.StochasticTrainer, "_epoch", run_epoch)
     return calls
 
 
@@ -425,94 +428,173 @@ def test_keyboard_interrupt_in_partial_fit_keeps_previous_weights(models,
 UNSCALED_X = X_REG * 1000 + 500
 
 
-@pytest.mark.parametrize("Estimator, y", [(MLPClassifierBP, Y_CLASSES),
-                                          (MLPRegressorBP, Y_REG * 1000)])
-@pytest.mark.parametrize("params", [
-    dict(solver="sgd", learning_rate_init=1e6),
-    dict(solver="sgd", learning_rate_init=1e6, batch_size=1),
-    dict(solver="sgd", learning_rate_init=1e6, activation="identity"),
-    dict(solver="sgd", learning_rate_init=10.0, momentum=0.0),
-    dict(solver="adam", learning_rate_init=1e6),
-    dict(solver="lbfgs"),
-], ids=lambda p: "-".join(f"{k}={v}" for k, v in p.items()))
-def test_huge_learning_rate_errors_or_warns_never_nan(Estimator, y, params):
+# Each case has one outcome, fixed by the data and the seed:
+# "raises": the first epoch already diverges, so a first fit has nothing
+#     finite to return and raises;
+# "kept epoch 1": epochs 2 and 3 complete with finite, rising losses and
+#     epoch 4 diverges: the call keeps epoch 1, its lowest training loss (not
+#     epoch 3, the last finite one);
+# "finishes": the loss grows but stays finite (bounded outputs, or an
+#     optimizer whose steps stay bounded) and training ends normally, by the
+#     tol/n_iter_no_change rule or max_iter, with no divergence warning.
+HUGE_RATE_CASES = [
+    (MLPClassifierBP, dict(solver="sgd", learning_rate_init=1e6), "finishes"),
+    (MLPClassifierBP, dict(solver="sgd", learning_rate_init=1e6, batch_size=1),
+     "raises"),
+    (MLPClassifierBP, dict(solver="sgd", learning_rate_init=1e6,
+                           activation="identity"), "finishes"),
+    (MLPClassifierBP, dict(solver="sgd", learning_rate_init=10.0, momentum=0.0),
+     "finishes"),
+    (MLPClassifierBP, dict(solver="adam", learning_rate_init=1e6), "finishes"),
+    (MLPClassifierBP, dict(solver="lbfgs"), "finishes"),
+    (MLPRegressorBP, dict(solver="sgd", learning_rate_init=1e6), "kept epoch 1"),
+    (MLPRegressorBP, dict(solver="sgd", learning_rate_init=1e6, batch_size=1),
+     "raises"),
+    (MLPRegressorBP, dict(solver="sgd", learning_rate_init=1e6,
+                          activation="identity"), "kept epoch 1"),
+    (MLPRegressorBP, dict(solver="sgd", learning_rate_init=10.0, momentum=0.0),
+     "kept epoch 1"),
+    (MLPRegressorBP, dict(solver="adam", learning_rate_init=1e6), "finishes"),
+    (MLPRegressorBP, dict(solver="lbfgs"), "finishes"),
+]
+
+
+@pytest.mark.parametrize(
+    "Estimator, params, outcome", HUGE_RATE_CASES,
+    ids=[f"{E.__name__}-" + "-".join(f"{k}={v}" for k, v in p.items())
+         for E, p, _ in HUGE_RATE_CASES])
+def test_huge_learning_rate_has_its_one_outcome_and_never_nan(Estimator, params,
+                                                              outcome):
+    y = Y_CLASSES if Estimator is MLPClassifierBP else Y_REG * 1000
     est = Estimator(**{**PARAMS, "max_iter": 20, **params})
+    if outcome == "raises":
+        with pytest.raises(ValueError, match=r"^Training diverged \(non-finite loss "
+                           r"or weights\) in epoch 1 and no epoch of this call gave"):
+            est.fit(UNSCALED_X, y)
+        assert vars(est).keys() == est.get_params().keys()  # nothing fitted
+        return
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            est.fit(UNSCALED_X, y)
-        except ValueError as error:
-            assert "diverged" in str(error) and "nothing finite" in str(error)
-            assert not hasattr(est, "coefs_")
-            return
-    messages = [str(w.message) for w in caught
-                if issubclass(w.category, ConvergenceWarning)]
+        est.fit(UNSCALED_X, y)
+    diverged = [str(w.message) for w in caught
+                if issubclass(w.category, ConvergenceWarning)
+                and "diverged" in str(w.message)]
+    if outcome == "finishes":
+        assert diverged == []
+    else:
+        assert len(diverged) == 1
+        assert diverged[0].startswith(
+            "Training diverged (non-finite loss or weights) in epoch 4; kept epoch "
+            "1, the epoch with the lowest training loss.")
+        assert est.n_iter_ == 1 and est.t_ == N and len(est.history_) == 1
     for array in est.coefs_ + est.intercepts_:
         assert np.isfinite(array).all()
     output = (est.predict_proba(UNSCALED_X) if hasattr(est, "predict_proba")
               else est.predict(UNSCALED_X))
     assert np.isfinite(output).all()
     assert np.isfinite(est.loss_curve_).all() and len(est.loss_curve_) == est.n_iter_
-    if any("diverged" in m for m in messages):
-        assert est.n_iter_ < 20
 
 
-def test_divergence_outcomes_are_both_exercised():
-    """The two outcomes above, each pinned on one case."""
-    with pytest.raises(ValueError, match="diverged in epoch 1"):
-        MLPRegressorBP(**PARAMS, solver="sgd", learning_rate_init=1e6,
-                       batch_size=1).fit(UNSCALED_X, Y_REG * 1000)
-    with pytest.warns(ConvergenceWarning, match="diverged .* kept epoch"):
-        est = MLPRegressorBP(**{**PARAMS, "max_iter": 20}, solver="sgd",
-                             learning_rate_init=1e6).fit(UNSCALED_X, Y_REG * 1000)
-    assert 0 < est.n_iter_ < 20
-    assert np.isfinite(est.predict(UNSCALED_X)).all()
+def test_the_kept_epoch_is_the_best_not_the_last_finite_one():
+    """The "kept epoch 1" case above: epochs 2 and 3 completed with finite but
+    larger losses (seen by a callback). The kept model is exactly the run
+    stopped after epoch 1: weights, curves and optimizer state."""
+    params = dict(PARAMS, solver="sgd", learning_rate_init=1e6)
+    est = MLPRegressorBP(**{**params, "max_iter": 20}, callbacks=[LossSpy()])
+    with pytest.warns(ConvergenceWarning, match="in epoch 4; kept epoch 1,"):
+        est.fit(UNSCALED_X, Y_REG * 1000)
+    seen = est.callbacks_[0].losses_
+    assert len(seen) == 3 and np.isfinite(seen).all()  # the premise
+    assert seen[0] < seen[1] and seen[0] < seen[2]
+    one = MLPRegressorBP(**{**params, "max_iter": 1}).fit(UNSCALED_X, Y_REG * 1000)
+    for ours, theirs in zip(est.coefs_ + est.intercepts_,
+                            one.coefs_ + one.intercepts_, strict=True):
+        assert_array_equal(ours, theirs, strict=True)
+    assert est.loss_curve_ == one.loss_curve_ == seen[:1]
+    assert (est.n_iter_, est.t_) == (one.n_iter_, one.t_) == (1, N)
+    assert pickle.dumps(est._optimizer_state) == pickle.dumps(one._optimizer_state)
+
+
+class LossSpy(Callback):
+    """Records the loss of every epoch that completes."""
+
+    def on_train_begin(self, estimator, *, X, y):
+        self.losses_ = []
+
+    def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts):
+        self.losses_.append(record["loss"])
 
 
 def test_finite_weights_with_overflowing_outputs_are_not_kept():
-    """Weights can stay finite while the forward pass overflows; such an epoch
-    is not kept. (This run's epoch-3 weights are ~1e175: finite, yet their
-    outputs on the training data are not.)"""
+    """Weights can stay finite while the forward pass overflows. This run
+    ends normally after epoch 3 with finite weights (checked by a callback)
+    whose outputs on the training data overflow: the call returns its best
+    epoch instead, and says why."""
+    X_big, y_big = make_regression(100, 6, random_state=0)
+    X_big, y_big = X_big * 1000, y_big * 1000
+    est = MLPRegressorBP(hidden_layer_sizes=(5,), solver="sgd",
+                         learning_rate_init=1e6, max_iter=3, random_state=0,
+                         callbacks=[FiniteWeightsSpy()])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        with pytest.warns(ConvergenceWarning, match="diverged"):
-            est = MLPRegressorBP(hidden_layer_sizes=(5,), solver="sgd",
-                                 learning_rate_init=1e6, max_iter=20,
-                                 random_state=0).fit(
-                make_regression(100, 6, random_state=0)[0] * 1000,
-                make_regression(100, 6, random_state=0)[1] * 1000)
-    assert np.isfinite(est.predict(make_regression(100, 6, random_state=0)[0]
-                                   * 1000)).all()
+        with pytest.warns(ConvergenceWarning, match=re.escape(
+                "Training diverged (outputs overflow on the training data); kept "
+                "epoch 1, the epoch with the lowest training loss.")):
+            est.fit(X_big, y_big)
+    assert est.callbacks_[0].finite_ == [True, True, True]  # no epoch raised
+    assert est.n_iter_ == 1 and len(est.loss_curve_) == 1 and est.t_ == 100
+    assert np.isfinite(est.predict(X_big)).all()
+
+
+class FiniteWeightsSpy(Callback):
+    """Records, after each epoch, whether the weights are all finite."""
+
+    def on_train_begin(self, estimator, *, X, y):
+        self.finite_ = []
+
+    def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts):
+        self.finite_.append(all(np.isfinite(a).all() for a in coefs + intercepts))
+
+
+def _fitted_state(est):
+    """pickle.dumps of every attribute but the hyperparameters."""
+    params = est.get_params(deep=False)
+    return pickle.dumps({name: value for name, value in vars(est).items()
+                         if name not in params})
 
 
 @pytest.mark.parametrize("how", ["warm_fit", "partial_fit"])
 @pytest.mark.parametrize("model", ["classifier_sgd", "regressor"])
 def test_fitted_model_survives_diverging_update(models, model, how):
+    """A continued fit with no finite epoch warns and leaves the model exactly
+    as it was: every fitted attribute, optimizer state included."""
     est = models[model]
     X_ = _eval_X(model)
     y = _y(model)
-    before = snapshot(est, X_)
+    before, fitted = snapshot(est, X_), _fitted_state(est)
     huge = X_ * 1e200  # the first batch loss overflows
-    with pytest.warns(ConvergenceWarning,
-                      match="diverged .* kept the weights from before this call"):
+    with pytest.warns(ConvergenceWarning, match=r"^Training diverged \(.*\)( in "
+                      r"epoch \d+)? and no epoch of this call gave finite outputs\."
+                      r".* Kept the model from before this call\.$"):
         CALLERS[how](est, huge, y)
-    after = snapshot(est, X_)
-    assert after["weights"] == before["weights"]
-    assert after["predict"] == before["predict"]
-    assert after["loss_curve_"] == before["loss_curve_"]
-    assert est.t_ == MODELS[model].t_
     est.set_params(warm_start=False)
-    assert np.isfinite(est.predict(X_)).all()
+    assert _fitted_state(est) == fitted
+    assert_unchanged(before, snapshot(est, X_))
     est.partial_fit(X_, y)  # and it still trains
     assert est.t_ == MODELS[model].t_ + N
 
 
-def test_warm_start_with_huge_rate_keeps_a_finite_epoch(models):
+def test_warm_start_with_huge_rate_keeps_the_model_it_cannot_better(models):
+    """No epoch of this warm fit beats the loss the model already reached
+    before diverging: the call keeps the model from before it, exactly."""
     est = models["regressor"]
     est.set_params(warm_start=True, solver="sgd", learning_rate_init=1e6,
                    max_iter=20)
-    est.fit(UNSCALED_X, Y_REG * 1000)
-    assert all(np.isfinite(a).all() for a in est.coefs_ + est.intercepts_)
+    fitted = _fitted_state(est)
+    with pytest.warns(ConvergenceWarning, match="Kept the model from before this "
+                      "call"):
+        est.fit(UNSCALED_X, Y_REG * 1000)
+    assert _fitted_state(est) == fitted
     assert np.isfinite(est.predict(UNSCALED_X)).all()
 
 
@@ -600,26 +682,151 @@ def test_cold_refit_discards_previous_state(models):
     _assert_same_training_state(est, fresh)
 
 
-@pytest.mark.parametrize("hidden", ["identity", "relu", "tanh", "logistic"])
-@pytest.mark.parametrize("output", ["identity", "softmax", "logistic", "exp"])
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_output_bound_used_on_divergence_is_sound(hidden, output, dtype):
-    """The O(n_params) test that spares a forward pass after training only
-    says "finite" when a forward pass gives finite outputs."""
-    from skmlp._network import Network
-    from skmlp.activations import ACTIVATIONS
+# -- the commit rule: fitted attributes change only when a call ends ------------------
 
-    rng = np.random.RandomState(0)
-    network = Network([4, 6, 5, 3], ACTIVATIONS[hidden](), ACTIVATIONS[output]())
-    X_ = rng.standard_normal((50, 4)).astype(dtype)
-    verdicts = []
-    for exponent in range(-2, int(np.log10(np.finfo(dtype).max)) + 1, 2):
-        with np.errstate(over="ignore"):
-            params = (rng.standard_normal(network.n_params) * 10.0**exponent
-                      ).astype(dtype)
-        with np.errstate(all="ignore"):
-            proven = network.outputs_surely_finite(params, np.abs(X_).max())
-            finite = np.isfinite(network.predict(*network.unpack(params), X_)).all()
-        assert finite or not proven
-        verdicts.append(proven)
-    assert verdicts[0] and not verdicts[-1]  # it proves small, not huge, weights
+
+def _observe(est):
+    """What the estimator's fitted state is, and which objects hold it."""
+    fitted = {name: value for name, value in vars(est).items()
+              if name not in est.get_params(deep=False)}
+    arrays = [*fitted.get("coefs_", []), *fitted.get("intercepts_", [])]
+    return {"pickle": pickle.dumps(fitted), "names": sorted(fitted),
+            "ids": [id(fitted.get(name)) for name in sorted(fitted)],
+            "array_ids": [id(array) for array in arrays]}
+
+
+class CommitSpy(Callback):
+    """Observes the estimator's fitted state at every hook of training."""
+
+    def on_train_begin(self, estimator, *, X, y):
+        self.seen_ = [("train_begin", _observe(estimator))]
+
+    def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts):
+        self.seen_.append(("epoch", _observe(estimator)))
+
+    def on_train_end(self, estimator, *, coefs, intercepts):
+        self.seen_.append(("train_end", _observe(estimator)))
+
+
+class BatchCommitSpy(CommitSpy):
+    """... and after every mini-batch."""
+
+    def on_batch_end(self, estimator, *, epoch, batch, loss):
+        self.seen_.append(("batch", _observe(estimator)))
+
+
+COMMIT_CALLS = {
+    "first-fit": lambda est, X_, y: est.fit(X_, y),
+    "warm-fit": lambda est, X_, y: est.set_params(warm_start=True).fit(X_, y),
+    "cold-refit": lambda est, X_, y: est.fit(X_, y),
+    "partial-fit": lambda est, X_, y: est.partial_fit(X_, y),
+}
+
+
+@pytest.mark.parametrize("solver, Spy, call", [
+    (solver, Spy, call)
+    for solver, Spy in [("sgd", BatchCommitSpy), ("adam", BatchCommitSpy),
+                        ("lbfgs", CommitSpy)]  # lbfgs: no batches, no partial_fit
+    for call in COMMIT_CALLS if not (solver == "lbfgs" and call == "partial-fit")
+])
+def test_fitted_attributes_are_assigned_only_when_the_call_ends(solver, Spy, call):
+    params = dict(PARAMS, solver=solver, max_iter=3)
+    est = MLPRegressorBP(**params)
+    if call != "first-fit":
+        est.fit(X_REG, Y_REG)
+    before = _observe(est)
+    alive = dict(vars(est))  # holds the old objects: their ids stay theirs
+    est.set_params(callbacks=[Spy()])
+    COMMIT_CALLS[call](est, X_REG, Y_REG)
+    seen = est.callbacks_[0].seen_
+    hooks = [hook for hook, _ in seen]
+    assert hooks[0] == "train_begin" and hooks[-1] == "train_end"
+    assert "epoch" in hooks and ("batch" in hooks) == (Spy is BatchCommitSpy)
+    if call == "first-fit":
+        # scikit-learn's validate_data sets n_features_in_ before training
+        # (and the failed-call rollback removes it); nothing else appears.
+        assert before["names"] == []
+        for hook, observed in seen:
+            assert observed["names"] == ["n_features_in_"], hook
+    else:
+        for hook, observed in seen:
+            assert observed == before, hook
+        # The call did change the model, once it ended.
+        assert _observe(est)["pickle"] != before["pickle"]
+        assert set(alive) <= set(vars(est))
+
+
+@pytest.mark.parametrize("Estimator, X_, y", [(MLPClassifierBP, X, Y_CLASSES),
+                                              (MLPRegressorBP, X_REG, Y_REG)])
+def test_t_and_n_iter_are_committed_with_the_weights(Estimator, X_, y):
+    """t_ counts the samples of the calls that were committed: none moved it
+    during the call (the spy above), and after it, it is the old t_ plus this
+    call's samples."""
+    est = Estimator(**PARAMS, solver="sgd").fit(X_, y)
+    assert (est.t_, est.n_iter_) == (5 * N, 5)
+    est.partial_fit(X_[:30], y[:30])
+    assert (est.t_, est.n_iter_) == (5 * N + 30, 1)
+    est.set_params(warm_start=True, max_iter=2).fit(X_, y)
+    assert (est.t_, est.n_iter_) == (7 * N + 30, 2)
+    assert len(est.loss_curve_) == len(est.history_) == 8
+
+
+class EpochWeights(Callback):
+    """Copies of every array of the network (batch norm included) after each
+    epoch, as the hooks receive them."""
+
+    def on_train_begin(self, estimator, *, X, y):
+        self.epochs_ = {}
+
+    def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts,
+                     batch_norm=None):
+        arrays = [*coefs, *intercepts]
+        for group in batch_norm or ():
+            arrays += group
+        self.epochs_[epoch] = [array.copy() for array in arrays]
+
+
+def _every_array(est):
+    arrays = [*est.coefs_, *est.intercepts_]
+    for name in ("batch_norm_scales_", "batch_norm_offsets_",
+                 "batch_norm_running_means_", "batch_norm_running_vars_"):
+        arrays += getattr(est, name) or []
+    return arrays
+
+
+def test_early_stopping_returns_the_best_epoch_batch_norm_statistics_included():
+    """early_stopping returns the best validation epoch's network: weights,
+    batch-norm scales and offsets, and that epoch's running statistics (not
+    the last epoch's), bit for bit."""
+    X_d, y_d = make_classification(300, 10, n_informative=6, n_classes=3,
+                                   random_state=3)
+    est = MLPClassifierBP((16,), solver="sgd", learning_rate_init=0.6, batch_size=50,
+                          random_state=0, max_iter=40, early_stopping=True,
+                          batch_norm=True, n_iter_no_change=3,
+                          callbacks=[EpochWeights()]).fit(X_d, y_d)
+    scores = est.validation_scores_
+    best = scores.index(max(scores)) + 1
+    assert best < est.n_iter_  # the best epoch is not the last
+    at_best = est.callbacks_[0].epochs_[best]
+    last = est.callbacks_[0].epochs_[est.n_iter_]
+    ours = _every_array(est)
+    assert len(ours) == len(at_best) == 2 + 2 + 4
+    for mine, expected in zip(ours, at_best, strict=True):
+        assert_array_equal(mine, expected, strict=True)
+    running_means = est.batch_norm_running_means_[0]
+    assert not np.array_equal(running_means, last[6])  # the last epoch's differ
+    assert_array_equal(est.predict_proba(X_d),
+                       _predict_with(est, at_best).predict_proba(X_d))
+
+
+def _predict_with(est, arrays):
+    """A copy of ``est`` holding ``arrays`` (in _every_array order)."""
+    other = copy.deepcopy(est)
+    n = len(est.coefs_)
+    other.coefs_, other.intercepts_ = list(arrays[:n]), list(arrays[n:2 * n])
+    rest = arrays[2 * n:]
+    h = len(est.batch_norm_scales_)
+    (other.batch_norm_scales_, other.batch_norm_offsets_,
+     other.batch_norm_running_means_, other.batch_norm_running_vars_) = (
+        list(rest[i * h:(i + 1) * h]) for i in range(4))
+    return other
