@@ -56,7 +56,14 @@ _COMMON_PARAMETERS = Template("""\
         ``solver__beta_1``. ``"sgd"`` and ``"adam"`` reproduce scikit-learn.
         Given by name, an optimizer reads the estimator parameters it
         declares (``momentum``, ``beta_1``, ...: "read by" below); an
-        object keeps its own.
+        object keeps its own, and setting one of those estimator parameters
+        to a non-default value beside it raises a ``ValueError`` (it would
+        be ignored). ``solver__beta_1`` needs the object form. With
+        ``"lbfgs"``, the settings L-BFGS cannot honour (``batch_norm``,
+        ``dropout``, gradient clipping, a schedule other than
+        scikit-learn's three names, callbacks with mini-batch hooks) raise a
+        ``ValueError`` before training; scikit-learn's own parameters are
+        ignored as in scikit-learn.
 
     alpha : float, default=0.0001
         Strength of the L2 regularisation term, divided by the sample size
@@ -75,8 +82,11 @@ _COMMON_PARAMETERS = Template("""\
         ``"invscaling"`` and ``"adaptive"`` reproduce scikit-learn; as in
         scikit-learn, ``"invscaling"`` and ``"adaptive"`` are ignored when
         ``solver="adam"`` is given by name. Other schedules apply to every
-        stochastic solver. Given by name, a schedule reads the estimator
-        parameters it declares ("read by" below).
+        stochastic solver (``"lbfgs"`` refuses them). Given by name, a
+        schedule reads the estimator parameters it declares ("read by"
+        below). Schedules with a length (one-cycle, polynomial, cosine) span
+        the fit's ``max_iter`` epochs unless given one; ``partial_fit`` has
+        no such horizon and asks for it.
 
     learning_rate_init : float, default=0.001
         The initial learning rate; schedules scale it. Unused by ``"lbfgs"``.
@@ -97,10 +107,16 @@ _COMMON_PARAMETERS = Template("""\
         shuffling. Pass an int for reproducible results.
 
     tol : float, default=1e-4
-        Tolerance: when the loss (or validation score) does not improve by at
-        least ``tol`` for ``n_iter_no_change`` consecutive epochs, the
-        schedule's ``on_plateau`` decides (most stop training; ``"adaptive"``
-        divides the rate by 5).
+        Tolerance: an epoch improves when its loss is at least ``tol`` below
+        the lowest so far (its validation score at least ``tol`` above the
+        best, with early stopping). After more than ``n_iter_no_change``
+        epochs in a row without improvement the schedule's ``on_plateau``
+        decides (most stop training; ``"adaptive"`` divides the rate by 5).
+        This is scikit-learn's rule, shared with
+        :class:`~skmlp.callbacks.EarlyStopping` and
+        :class:`~skmlp.schedulers.ReduceLROnPlateau`. Reaching ``max_iter``
+        warns (``ConvergenceWarning``) unless the schedule was planned to
+        end there.
 
     verbose : bool, default=False
         Whether to print progress messages to stdout.
@@ -120,6 +136,7 @@ _COMMON_PARAMETERS = Template("""\
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         the validation score stops improving; the best weights are kept.
+        Ignored by ``"lbfgs"``, as in scikit-learn.
 
     validation_fraction : float, default=0.1
         Proportion of training data held out for early stopping, in [0, 1).
@@ -168,18 +185,20 @@ _COMMON_PARAMETERS = Template("""\
     clip_grad_norm : float, default=None
         If set, after backpropagation and before the optimizer step, rescale
         the gradient of all parameters together when its L2 norm exceeds this
-        value (gradient clipping by global norm). New in skmlp.
+        value (gradient clipping by global norm). Stochastic solvers only.
+        New in skmlp.
 
     clip_grad_value : float, default=None
         If set, clip every gradient component to ``[-clip_grad_value,
-        clip_grad_value]`` (applied before ``clip_grad_norm``). New in skmlp.
+        clip_grad_value]`` (applied before ``clip_grad_norm``). Stochastic
+        solvers only. New in skmlp.
 
     callbacks : list of Callback, default=None
-        Hooks called during stochastic training (see
-        :mod:`skmlp.callbacks`): at train begin and end, after each epoch
-        (can stop training), after each mini-batch and when gradients are
-        computed. Each call works on clones, left as ``callbacks_``.
-        New in skmlp.
+        Hooks called during training (see :mod:`skmlp.callbacks`): at train
+        begin and end, after each epoch (can stop training), after each
+        mini-batch and when gradients are computed. With ``"lbfgs"`` an
+        epoch is one L-BFGS iteration and there are no mini-batches. Each
+        call works on clones, left as ``callbacks_``. New in skmlp.
 """).substitute(
     activation_names=_name_set(HIDDEN_ACTIVATIONS),
     solver_names=_name_set(["lbfgs", *OPTIMIZERS]),
@@ -203,11 +222,12 @@ _COMMON_ATTRIBUTES = """\
         The loss at the end of each epoch (or L-BFGS iteration).
 
     history_ : list of dict
-        One record per epoch (stochastic solvers): ``"epoch"``, ``"loss"``,
+        One record per epoch (or L-BFGS iteration): ``"epoch"``, ``"loss"``,
         ``"validation_score"`` (``None`` without early stopping),
         ``"learning_rate"``, ``"time"`` (seconds) and ``"grad_norms"`` (for
         every layer, the L2 norm of ∂J/∂W⁽ˡ⁾ averaged over the epoch's
-        mini-batches). New in skmlp.
+        mini-batches; ``"learning_rate"`` and ``"grad_norms"`` are ``None``
+        for L-BFGS). New in skmlp.
 
     batch_norm_scales_, batch_norm_offsets_ : list of ndarray or None
         γ and β of every hidden layer, with ``batch_norm=True`` (else None).
