@@ -123,13 +123,18 @@ class DivergenceGuard:
     criterion : str
         What "best" means, for the warning: ``"lowest training loss"`` or
         ``"best validation score"``.
+    continued : bool, default=False
+        Whether the call continues a fitted model, whose best epoch so far
+        (from earlier calls) an epoch of this call must beat to be kept.
     """
 
-    def __init__(self, network: Network, X, criterion: str):
+    def __init__(self, network: Network, X, criterion: str, *,
+                 continued: bool = False):
         self.network = network
         self.X = X
         self.input_bound = max_abs(X)
         self.criterion = criterion
+        self.continued = continued
         self.best: Checkpoint | None = None
 
     def keep_best(self, state, *, epoch: int, n_iter: int) -> None:
@@ -148,7 +153,8 @@ class DivergenceGuard:
         return bool(np.isfinite(output).all())
 
     def choose(self, last_params: NDArray, last_norm_stats: NDArray, *,
-               diverged_in: int | None) -> tuple[Checkpoint | None, str | None]:
+               diverged_in: int | None, completed: int
+               ) -> tuple[Checkpoint | None, str | None]:
         """What the call returns, and the warning to give.
 
         Parameters
@@ -157,6 +163,8 @@ class DivergenceGuard:
             The weights the call would return if nothing went wrong.
         diverged_in : int or None
             The epoch whose loss or weights became non-finite, if any.
+        completed : int
+            The epochs this call completed.
 
         Returns
         -------
@@ -181,7 +189,12 @@ class DivergenceGuard:
                           f"{best.epoch}, the epoch with the {self.criterion}. "
                           "Lower learning_rate_init, scale the input data or "
                           "clip the gradients.")
+        # No epoch of the call was the best so far (its first diverged, or a
+        # warm start's never beat the best it started from), or the best one's
+        # outputs overflow.
+        what = ("gave finite outputs" if best is not None or not completed
+                or not self.continued
+                else f"improved on the {self.criterion} it started from")
         return None, (f"Training diverged ({problem}){where} and no epoch of this "
-                      "call gave finite outputs. Scale the input data (e.g. "
-                      "StandardScaler), lower learning_rate_init, or clip the "
-                      "gradients.")
+                      f"call {what}. Scale the input data (e.g. StandardScaler), "
+                      "lower learning_rate_init, or clip the gradients.")

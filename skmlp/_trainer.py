@@ -288,7 +288,8 @@ class StochasticTrainer:
         log = TrainingLog.resume(est, fresh=mode.new_weights, validation=validation)
         stopping = stopping_monitor(est, validation=validation)
         guard = DivergenceGuard(network, X_all, "best validation score" if validation
-                                else "lowest training loss")
+                                else "lowest training loss",
+                                continued=not mode.new_weights)
         best_weights = self._initial_best_weights(state, mode, validation)
         self._prepare_epochs(X, Y, sample_weight, batch_size, random_state, state)
         for callback in self.callbacks:
@@ -353,7 +354,8 @@ class StochasticTrainer:
 
         returned = (best_weights if validation
                     else Weights(state.params, state.norm_stats))
-        restore, message = guard.choose(*returned, diverged_in=diverged_in)
+        restore, message = guard.choose(*returned, diverged_in=diverged_in,
+                                        completed=n_iter)
         if message is not None:
             if restore is None:
                 raise NothingFinite(message)

@@ -217,8 +217,8 @@ def test_divergence_with_no_finite_epoch_keeps_the_model_from_before(regression)
     est.set_params(warm_start=True, learning_rate_init=1e10)
     before = pickle.dumps(vars(est))
     with pytest.warns(ConvergenceWarning, match=r"diverged .* and no epoch of this "
-                      r"call gave finite outputs\..* Kept the model from before "
-                      r"this call\."):
+                      r"call improved on the lowest training loss it started "
+                      r"from\..* Kept the model from before this call\."):
         est.fit(X, y)
     assert pickle.dumps(vars(est)) == before
     assert np.isfinite(est.predict(X)).all()

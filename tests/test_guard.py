@@ -300,7 +300,8 @@ def _guard(criterion="lowest training loss"):
 def test_a_normal_end_returns_the_last_weights():
     guard = _guard()
     guard.keep_best(_state(GOOD * 2), epoch=1, n_iter=1)
-    assert guard.choose(GOOD, np.empty(0), diverged_in=None) == (None, None)
+    outcome = guard.choose(GOOD, np.empty(0), diverged_in=None, completed=1)
+    assert outcome == (None, None)
 
 
 @pytest.mark.parametrize("criterion", ["lowest training loss", "best validation score"])
@@ -309,7 +310,7 @@ def test_divergence_restores_the_best_epoch(criterion):
     live = GOOD.copy()
     guard.keep_best(_state(live), epoch=3, n_iter=2)
     live[:] = np.nan  # training goes on in place; the checkpoint is a copy
-    restore, message = guard.choose(live, np.empty(0), diverged_in=5)
+    restore, message = guard.choose(live, np.empty(0), diverged_in=5, completed=4)
     assert isinstance(restore, Checkpoint)
     assert (restore.epoch, restore.n_iter) == (3, 2)
     np.testing.assert_array_equal(restore.state.params, GOOD)
@@ -324,7 +325,8 @@ def test_the_latest_best_epoch_is_the_one_restored():
     guard = _guard()
     guard.keep_best(_state(GOOD * 2), epoch=1, n_iter=1)
     guard.keep_best(_state(GOOD), epoch=4, n_iter=4)
-    restore, message = guard.choose(OVERFLOWING, np.empty(0), diverged_in=6)
+    restore, message = guard.choose(OVERFLOWING, np.empty(0), diverged_in=6,
+                                    completed=5)
     assert restore.epoch == 4 and "kept epoch 4," in message
     np.testing.assert_array_equal(restore.state.params, GOOD)
 
@@ -337,7 +339,7 @@ def test_a_normal_end_with_unusable_weights_restores_the_best_epoch(last):
     overflow on the training rows: the best epoch is returned instead."""
     guard = _guard()
     guard.keep_best(_state(GOOD), epoch=2, n_iter=2)
-    restore, message = guard.choose(last, np.empty(0), diverged_in=None)
+    restore, message = guard.choose(last, np.empty(0), diverged_in=None, completed=3)
     assert restore is not None and restore.epoch == 2
     assert message.startswith("Training diverged (")
     assert "kept epoch 2, the epoch with the lowest training loss" in message
@@ -347,7 +349,8 @@ def test_a_normal_end_with_unusable_weights_restores_the_best_epoch(last):
 def test_overflowing_outputs_are_named_in_the_message():
     guard = _guard()
     guard.keep_best(_state(GOOD), epoch=2, n_iter=2)
-    _, message = guard.choose(OVERFLOWING, np.empty(0), diverged_in=None)
+    _, message = guard.choose(OVERFLOWING, np.empty(0), diverged_in=None,
+                              completed=2)
     assert message.startswith("Training diverged (outputs overflow on the "
                               "training data); kept epoch 2")
 
@@ -355,15 +358,23 @@ def test_overflowing_outputs_are_named_in_the_message():
 @pytest.mark.parametrize("best", [None, OVERFLOWING, np.array([np.inf, 0.0, 0.0])],
                          ids=["no-best", "best-overflows", "best-not-finite"])
 @pytest.mark.parametrize("diverged_in", [None, 1, 4])
-def test_nothing_finite_to_keep(best, diverged_in):
-    guard = _guard()
+@pytest.mark.parametrize("continued", [False, True])
+def test_nothing_finite_to_keep(best, diverged_in, continued):
+    guard = DivergenceGuard(_network([2, 1]), X_GUARD, "lowest training loss",
+                            continued=continued)
     if best is not None:
         guard.keep_best(_state(best), epoch=1, n_iter=1)
-    restore, message = guard.choose(OVERFLOWING, np.empty(0), diverged_in=diverged_in)
+    completed = 0 if diverged_in == 1 else 3
+    restore, message = guard.choose(OVERFLOWING, np.empty(0), diverged_in=diverged_in,
+                                    completed=completed)
     assert restore is None
     where = "" if diverged_in is None else f" in epoch {diverged_in}"
+    # A continued fit completed epochs, none of them the best: it never beat
+    # the model it started from.
+    what = ("improved on the lowest training loss it started from"
+            if best is None and completed and continued else "gave finite outputs")
     assert re.match(rf"Training diverged \([a-z -]+\){where} and no epoch of this "
-                    "call gave finite outputs", message)
+                    f"call {what}\\.", message)
 
 
 def test_the_guard_checks_every_row_it_was_given():

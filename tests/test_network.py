@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.neural_network._base import LOSS_FUNCTIONS
 from sklearn.neural_network._multilayer_perceptron import _pack
+from test_activations import TABLE
 
 import skmlp._network
 from skmlp._network import Network, Workspace
@@ -25,9 +26,6 @@ ALPHA = 0.3
 
 # -- textbook activations (independent of skmlp.activations) -----------------
 
-_erf = np.vectorize(math.erf, otypes=[float])
-
-
 def _softmax(z):
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
@@ -37,17 +35,17 @@ def _gelu_tanh(z):
     return 0.5 * z * (1 + np.tanh(math.sqrt(2 / math.pi) * (z + 0.044715 * z**3)))
 
 
-TEXTBOOK = {
-    "identity": lambda z: z,
-    "logistic": lambda z: 1 / (1 + np.exp(-z)),
-    "tanh": np.tanh,
-    "relu": lambda z: np.maximum(z, 0),
-    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
-    "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
-    "gelu": lambda z: 0.5 * z * (1 + _erf(z / math.sqrt(2))),
-    "softmax": _softmax,
-    "exp": np.exp,
-}
+def _textbook(name):
+    """The textbook σ of ``test_activations.TABLE`` (one table for every
+    activation), over arrays."""
+    expected = TABLE[name]
+    defaults = ACTIVATIONS[name]().get_params()
+    if not expected.elementwise:
+        return expected.formula
+    return np.vectorize(lambda z: expected.formula(z, **defaults), otypes=[float])
+
+
+TEXTBOOK = {name: _textbook(name) for name in TABLE}
 
 # (id, factory, textbook σ): every hidden activation, plus non-default params.
 HIDDEN = [(name, ACTIVATIONS[name], TEXTBOOK[name]) for name in HIDDEN_ACTIVATIONS]
