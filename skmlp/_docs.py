@@ -8,6 +8,8 @@ declarations, so the docs cannot drift from what the estimators do.
 
 from __future__ import annotations
 
+import inspect
+import textwrap
 from collections.abc import Iterable
 from string import Template
 
@@ -278,8 +280,23 @@ _COMMON_ATTRIBUTES = """\
 
 
 def fill_shared_docs(cls: type) -> type:
-    """Insert the shared parameter and attribute docs into ``cls.__doc__``."""
-    cls.__doc__ = cls.__doc__.replace(
-        "    {common_parameters}\n", _COMMON_PARAMETERS
-    ).replace("    {common_attributes}\n", _COMMON_ATTRIBUTES)
+    """Insert the shared parameter and attribute docs into ``cls.__doc__``.
+
+    The docstring is normalised with :func:`inspect.cleandoc` first, so the
+    placeholders are found whether or not the interpreter strips docstring
+    indentation at compile time (Python 3.13 does); the result reads the same
+    through :func:`inspect.getdoc` on every version.
+
+    Raises
+    ------
+    ValueError
+        If a placeholder is missing (the docs would be silently incomplete).
+    """
+    doc = inspect.cleandoc(cls.__doc__)
+    for placeholder, text in (("{common_parameters}\n", _COMMON_PARAMETERS),
+                              ("{common_attributes}\n", _COMMON_ATTRIBUTES)):
+        if placeholder not in doc:
+            raise ValueError(f"{cls.__name__}'s docstring has no {placeholder!r}.")
+        doc = doc.replace(placeholder, textwrap.dedent(text))
+    cls.__doc__ = doc
     return cls

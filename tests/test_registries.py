@@ -116,8 +116,8 @@ def test_estimator_params_are_parameters_of_the_estimators_and_the_class(family)
 
 def _documented_names(estimator: type, parameter: str) -> list[str]:
     """The names on a parameter's numpydoc type line, in order."""
-    match = re.search(rf"^    {parameter} : \{{([^}}]*)\}}", estimator.__doc__,
-                      flags=re.M)
+    match = re.search(rf"^{parameter} : \{{([^}}]*)\}}",
+                      inspect.getdoc(estimator), flags=re.M)
     assert match, parameter
     return re.findall(r'"(\w+)"', match[1])
 
@@ -132,8 +132,8 @@ def test_estimator_docstrings_list_exactly_the_accepted_names(estimator):
 
 def _documented_readers(estimator: type, parameter: str) -> dict[str, list[str]]:
     """{"solver": [names]} from the "Read by" sentence of a parameter."""
-    match = re.search(rf"^    {parameter} : .*?\n((?:        .*\n)+)",
-                      estimator.__doc__, flags=re.M)
+    match = re.search(rf"^{parameter} : .*?\n((?:    .*\n)+)",
+                      inspect.getdoc(estimator), flags=re.M)
     assert match, parameter
     description = " ".join(match[1].split())
     return {keyword: re.findall(r'"(\w+)"', names) for keyword, names in
