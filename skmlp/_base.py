@@ -31,16 +31,13 @@ from sklearn.utils._param_validation import (
     Options,
     StrOptions,
 )
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._guard import NothingFinite
 from ._lbfgs import LbfgsTrainer, uses_lbfgs
 from ._network import BatchNormParams, Network
 from ._params import Component, ParamsMixin, resolve, validate_params
+from ._sample_weight import check_sample_weight
 from ._trainer import FitMode, StochasticTrainer
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, Activation
 from .callbacks import Callback
@@ -268,7 +265,8 @@ class BaseMLP(BaseEstimator, ABC):
             classes=classes,
         )
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            sample_weight = check_sample_weight(sample_weight, X.shape[0],
+                                                dtype=X.dtype)
         sample_weight = self._weigh_classes(sample_weight, Y, target_state,
                                             incremental=mode.incremental,
                                             dtype=X.dtype)

@@ -19,6 +19,7 @@ from sklearn.utils.validation import validate_data
 from ._base import BaseMLP, _validate_params_every_call
 from ._docs import fill_shared_docs
 from ._lbfgs import uses_lbfgs
+from ._sample_weight import check_score_sample_weight
 
 __all__ = ["MLPClassifierBP"]
 
@@ -200,7 +201,15 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
             )
         labels = binarizer.inverse_transform(Y)
         weights = compute_sample_weight(self.class_weight, labels).astype(dtype)
-        return weights if sample_weight is None else sample_weight * weights
+        if sample_weight is not None:
+            weights *= sample_weight
+        if not np.any(weights):
+            raise ValueError(
+                f"With class_weight={self.class_weight!r}, every sample has a "
+                "weight of zero: sample weights must contain at least one "
+                "non-zero number."
+            )
+        return weights
 
     def _output_spec(self, target_state):
         if target_state["_label_binarizer"].y_type_ == "multiclass":
@@ -263,6 +272,33 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
             The updated estimator.
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean accuracy of ``self.predict(X)`` against ``y``.
+
+        scikit-learn's ``ClassifierMixin.score``, with ``sample_weight``
+        first checked as scikit-learn 1.9's ``accuracy_score`` checks it, on
+        every supported scikit-learn version: non-finite, multi-dimensional
+        or all-zero weights raise a ``ValueError`` (older versions let some
+        through, to a ``nan`` score or a division by zero).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The true labels of ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            The (weighted) fraction of samples whose labels are predicted
+            exactly; for multilabel targets, whose label sets are.
+        """
+        check_score_sample_weight(sample_weight, y)
+        return super().score(X, y, sample_weight=sample_weight)
 
     def predict(self, X):
         """Predict class labels.

@@ -13,6 +13,7 @@ from sklearn.utils.validation import validate_data
 from ._base import BaseMLP, _validate_params_every_call
 from ._classifier import _uses_stochastic_solver
 from ._docs import fill_shared_docs
+from ._sample_weight import check_score_sample_weight
 
 __all__ = ["MLPRegressorBP"]
 
@@ -162,6 +163,33 @@ class MLPRegressorBP(RegressorMixin, BaseMLP):
             The updated estimator.
         """
         return self._fit(X, y, sample_weight, incremental=True)
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Coefficient of determination :math:`R^2` of ``self.predict(X)``.
+
+        scikit-learn's ``RegressorMixin.score`` (``r2_score`` averaged
+        uniformly over the outputs), with ``sample_weight`` first checked as
+        scikit-learn 1.9's ``r2_score`` checks it, on every supported
+        scikit-learn version: non-finite, multi-dimensional or all-zero
+        weights raise a ``ValueError`` (older versions divide by zero on
+        all-zero weights).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The true targets of ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            :math:`R^2` of the predictions; 1.0 is a perfect fit.
+        """
+        check_score_sample_weight(sample_weight, y)
+        return super().score(X, y, sample_weight=sample_weight)
 
     def predict(self, X):
         """Predict using the multilayer perceptron.

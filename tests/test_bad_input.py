@@ -209,7 +209,9 @@ BAD_DATA = [
      r"sample_weight.shape == \(29,\), expected \(30,\)", ("fit", "partial_fit"),
      _BOTH),
     ("sample_weight 2-D", _with(sw=lambda X0: np.ones((len(X0), 2))),
-     "Sample weights must be 1D", ("fit", "partial_fit"), _BOTH),
+     "Sample weights must be 1D", _FITTING, _BOTH),
+    ("sample_weight all zero", _with(sw=lambda X0: np.zeros(len(X0))),
+     "Sample weights must contain at least one non-zero number", _FITTING, _BOTH),
 ]
 
 
