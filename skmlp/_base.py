@@ -31,14 +31,19 @@ from sklearn.utils._param_validation import (
     Options,
     StrOptions,
 )
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._guard import NothingFinite
 from ._lbfgs import LbfgsTrainer, uses_lbfgs
 from ._network import BatchNormParams, Network
 from ._params import Component, ParamsMixin, resolve, validate_params
 from ._sample_weight import check_sample_weight
-from ._trainer import FitMode, StochasticTrainer
+from ._sklearn_callbacks import CallbackSupportMixin, FitTasks
+from ._trainer import FitMode, StochasticTrainer, ValidationSet
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, Activation
 from .callbacks import Callback
 from .initializers import INITIALIZERS, Initializer
@@ -99,7 +104,7 @@ def _validate_params_every_call(partial_fit):
     return wrapper
 
 
-class BaseMLP(BaseEstimator, ABC):
+class BaseMLP(CallbackSupportMixin, BaseEstimator, ABC):
     """Shared machinery of :class:`MLPClassifierBP` and :class:`MLPRegressorBP`.
 
     Do not use directly.
@@ -224,6 +229,12 @@ class BaseMLP(BaseEstimator, ABC):
         return sample_weight
 
     @abstractmethod
+    def _encode_validation_targets(self, y_val, target_state: dict, *,
+                                   n_outputs: int):
+        """Check ``y_val`` against the training targets; return it 2-D,
+        encoded as ``_validate_targets`` encodes ``y``."""
+
+    @abstractmethod
     def _output_spec(self, target_state: dict) -> tuple[str, str]:
         """Names of the output activation and of the loss."""
 
@@ -234,14 +245,19 @@ class BaseMLP(BaseEstimator, ABC):
     # -- the fit lifecycle ------------------------------------------------
 
     def _fit(self, X, y, sample_weight=None, *, incremental: bool = False,
-             classes=None):
+             classes=None, X_val=None, y_val=None, sample_weight_val=None):
         """Fit (or continue fitting) the network; the one path for all calls."""
         fitted = hasattr(self, "coefs_")
         mode = FitMode(incremental=incremental,
                        new_weights=not fitted or not (self.warm_start or incremental))
+        # Opened first: a failed call restores what it saw, and scikit-learn
+        # must still find its callback context to tear the callbacks down.
+        tasks = FitTasks(self, X, y, sample_weight,
+                         max_epochs=1 if incremental else self.max_iter)
         saved = self.__dict__.copy()  # validate_data may set n_features_in_
         try:
-            new_state = self._train(X, y, sample_weight, mode, classes)
+            new_state = self._train(X, y, sample_weight, mode, classes, tasks,
+                                    validation=(X_val, y_val, sample_weight_val))
         except NothingFinite as exc:
             self.__dict__.clear()
             self.__dict__.update(saved)
@@ -249,17 +265,21 @@ class BaseMLP(BaseEstimator, ABC):
                 raise ValueError(str(exc)) from None
             warnings.warn(f"{exc} Kept the model from before this call.",
                           ConvergenceWarning, stacklevel=3)
+            tasks.finish()
             return self
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(saved)
             raise
         self._commit(new_state, fresh=mode.new_weights)
+        tasks.finish()
         return self
 
-    def _train(self, X, y, sample_weight, mode: FitMode, classes) -> dict:
+    def _train(self, X, y, sample_weight, mode: FitMode, classes, tasks: FitTasks,
+               *, validation: tuple) -> dict:
         """Validate, train on working copies, and return the new fitted state."""
         hidden_layer_sizes = self._hidden_layer_sizes()
+        has_validation_data = self._check_validation_args(*validation)
         X, Y, target_state = self._validate_targets(
             X, y, incremental=mode.incremental, reset=mode.new_weights,
             classes=classes,
@@ -275,6 +295,9 @@ class BaseMLP(BaseEstimator, ABC):
                 f"X has {X.shape[1]} features, but the network was fitted with "
                 f"{self.coefs_[0].shape[0]} features."
             )
+        validation_set = (self._validation_set(*validation, X=X, n_outputs=Y.shape[1],
+                                               target_state=target_state, mode=mode)
+                          if has_validation_data else None)
         random_state = check_random_state(self.random_state)
         out_activation, loss_name = self._output_spec(target_state)
         layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
@@ -283,6 +306,18 @@ class BaseMLP(BaseEstimator, ABC):
                           batch_norm=self.batch_norm, dropout=self.dropout)
         trainer = self._trainer(network, LOSSES[loss_name]())
 
+        def fitted_model(params, norm_stats) -> dict:
+            """The attributes that make a model predict with these weights."""
+            model = {**target_state, "n_outputs_": Y.shape[1],
+                     "n_layers_": len(layer_units), "out_activation_": out_activation,
+                     "_hidden_activation": hidden}
+            model["coefs_"], model["intercepts_"] = network.unpack(params)
+            batch_norm = network.unpack_batch_norm(params, norm_stats)
+            model.update(zip(_BATCH_NORM_ATTRIBUTES,
+                             batch_norm or [None] * len(_BATCH_NORM_ATTRIBUTES)))
+            return model
+
+        tasks.bind(fitted_model)
         if mode.new_weights:
             params = self._initial_params(network, hidden, random_state, X.dtype)
             norm_stats = network.init_norm_stats(X.dtype)
@@ -291,19 +326,57 @@ class BaseMLP(BaseEstimator, ABC):
             params, norm_stats = self._fitted_params(network, X.dtype)
         params, norm_stats, new_state = trainer.train(
             X, Y, sample_weight, params=params, norm_stats=norm_stats, mode=mode,
-            random_state=random_state,
+            random_state=random_state, validation=validation_set, tasks=tasks,
             score=lambda output, y_val, sw_val: self._score_output(
                 output, y_val, sw_val, target_state),
         )
-        new_state.update(target_state, n_outputs_=Y.shape[1],
-                         n_layers_=len(layer_units), out_activation_=out_activation,
-                         _hidden_activation=hidden)
-        new_state["coefs_"], new_state["intercepts_"] = network.unpack(params)
-        batch_norm = network.unpack_batch_norm(params, norm_stats)
-        for name, value in zip(_BATCH_NORM_ATTRIBUTES,
-                               batch_norm or [None] * len(_BATCH_NORM_ATTRIBUTES)):
-            new_state[name] = value
+        new_state.update(fitted_model(params, norm_stats))
         return new_state
+
+    def _check_validation_args(self, X_val, y_val, sample_weight_val) -> bool:
+        """Whether validation data was passed; refuse incomplete or unusable
+        validation data (scikit-learn's ``HistGradientBoosting`` rules)."""
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError("sample_weight_val is provided, but X_val and "
+                                 "y_val were not provided.")
+            return False
+        if y_val is None:
+            raise ValueError("X_val is provided, but y_val was not provided.")
+        if X_val is None:
+            raise ValueError("y_val is provided, but X_val was not provided.")
+        if uses_lbfgs(self):
+            raise ValueError(
+                "solver='lbfgs' cannot use validation data (X_val, y_val): "
+                "L-BFGS has no early stopping. Use a stochastic solver "
+                "(solver='adam', 'sgd', ...), or leave X_val and y_val out."
+            )
+        if not self.early_stopping:
+            raise ValueError(
+                "X_val and y_val are passed while early_stopping is False. When "
+                "passing X_val and y_val, set early_stopping=True: they replace "
+                "the random validation_fraction split (n_iter_no_change=np.inf "
+                "tracks the validation curves without stopping)."
+            )
+        return True
+
+    def _validation_set(self, X_val, y_val, sample_weight_val, *, X, n_outputs: int,
+                        target_state: dict, mode: FitMode) -> ValidationSet:
+        """``X_val``, ``y_val`` and ``sample_weight_val`` checked as the
+        training data is, and encoded as its targets are."""
+        X_val = validate_data(self, X_val, accept_sparse=["csr", "csc"],
+                              reset=False, dtype=X.dtype)
+        Y_val = self._encode_validation_targets(y_val, target_state,
+                                                n_outputs=n_outputs)
+        check_consistent_length(X_val, Y_val)
+        if sample_weight_val is not None:
+            sample_weight_val = check_sample_weight(
+                sample_weight_val, X_val.shape[0], dtype=X.dtype,
+                input_name="sample_weight_val")
+        sample_weight_val = self._weigh_classes(sample_weight_val, Y_val, target_state,
+                                                incremental=mode.incremental,
+                                                dtype=X.dtype)
+        return ValidationSet(X_val, Y_val, sample_weight_val)
 
     def _trainer(self, network: Network, loss):
         """The trainer of ``solver``, with fresh copies of the components."""

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_array, validate_data
 
 from ._base import BaseMLP, _validate_params_every_call
 from ._docs import fill_shared_docs
@@ -188,6 +188,26 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
                 f"{self.classes_}. 'y' has {y_classes}."
             )
 
+    def _encode_validation_targets(self, y_val, target_state, *, n_outputs):
+        y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        binarizer = target_state["_label_binarizer"]
+        if binarizer.y_type_.startswith("multilabel"):
+            if y_val.ndim != 2 or y_val.shape[1] != n_outputs:
+                raise ValueError(
+                    f"y_val must be a label-indicator matrix with {n_outputs} "
+                    f"columns, as y is; got shape {y_val.shape}."
+                )
+        else:
+            unknown = np.setdiff1d(unique_labels(y_val), binarizer.classes_)
+            if len(unknown):
+                raise ValueError(
+                    f"y_val has classes not in y: {unknown}. The classes of y "
+                    f"are {binarizer.classes_}."
+                )
+        return _indicator_matrix(binarizer, y_val)
+
     def _weigh_classes(self, sample_weight, Y, target_state, *, incremental, dtype):
         if self.class_weight is None:
             return sample_weight
@@ -229,7 +249,8 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
     # -- public API -----------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -240,19 +261,39 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
             Class labels, or a label-indicator matrix for multilabel targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            Validation data for early stopping, in place of a random
+            ``validation_fraction`` of ``X`` (needs ``early_stopping=True``
+            and ``y_val``). In a :class:`~sklearn.pipeline.Pipeline`,
+            ``transform_input=["X_val"]`` transforms it as ``X`` is. New in
+            skmlp (scikit-learn's ``HistGradientBoosting`` convention).
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), \
+                default=None
+            The targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
         self : MLPClassifierBP
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False, X_val=X_val,
+                         y_val=y_val, sample_weight_val=sample_weight_val)
 
     @available_if(_uses_stochastic_solver)
     @_validate_params_every_call
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None, *, X_val=None,
+                    y_val=None, sample_weight_val=None):
         """Update the model with a single epoch over the given data.
+
+        With validation data (and ``early_stopping=True``), every call
+        records its validation score and loss, and the stopping rule counts
+        calls: once it stops training, the model is set to the weights of
+        the best call and later calls leave it unchanged (``n_iter_`` is 0,
+        with a ``ConvergenceWarning``).
 
         Parameters
         ----------
@@ -265,13 +306,27 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
         classes : array of shape (n_classes,), default=None
             Classes across all calls to partial_fit; required on the first
             call, optional afterwards.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            Validation data for early stopping, in place of a random
+            ``validation_fraction`` of ``X`` (needs ``early_stopping=True``
+            and ``y_val``). In a :class:`~sklearn.pipeline.Pipeline`,
+            ``transform_input=["X_val"]`` transforms it as ``X`` is. New in
+            skmlp (scikit-learn's ``HistGradientBoosting`` convention).
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), \
+                default=None
+            The targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
         self : MLPClassifierBP
             The updated estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes,
+                         X_val=X_val, y_val=y_val,
+                         sample_weight_val=sample_weight_val)
 
     def score(self, X, y, sample_weight=None) -> float:
         """Mean accuracy of ``self.predict(X)`` against ``y``.

@@ -136,12 +136,14 @@ _COMMON_PARAMETERS = Template("""\
         $nesterovs_momentum_readers.
 
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data and stop when
-        the validation score stops improving; the best weights are kept.
-        Ignored by ``"lbfgs"``, as in scikit-learn.
+        Hold out ``validation_fraction`` of the training data (or use the
+        ``X_val``, ``y_val`` passed to ``fit``) and stop when the validation
+        score stops improving; the best weights are kept. Ignored by
+        ``"lbfgs"``, as in scikit-learn.
 
     validation_fraction : float, default=0.1
-        Proportion of training data held out for early stopping, in [0, 1).
+        Proportion of training data held out for early stopping, in [0, 1),
+        when no validation data is passed to ``fit``.
 
     beta_1 : float, default=0.9
         Decay of the first-moment estimate, in [0, 1). Read by
@@ -225,7 +227,8 @@ _COMMON_ATTRIBUTES = """\
 
     history_ : list of dict
         One record per epoch (or L-BFGS iteration): ``"epoch"``, ``"loss"``,
-        ``"validation_score"`` (``None`` without early stopping),
+        ``"validation_score"`` and ``"validation_loss"`` (``None`` without
+        early stopping),
         ``"learning_rate"``, ``"time"`` (seconds) and ``"grad_norms"`` (for
         every layer, the L2 norm of ∂J/∂W⁽ˡ⁾ averaged over the epoch's
         mini-batches; ``"learning_rate"`` and ``"grad_norms"`` are ``None``
@@ -245,7 +248,13 @@ _COMMON_ATTRIBUTES = """\
         New in skmlp.
 
     validation_scores_ : list of float or None
-        Score on the held-out set after each epoch, with early stopping.
+        Score on the validation data after each epoch, with early stopping.
+
+    validation_loss_curve_ : list of float or None
+        The loss on the validation data after each epoch, with early
+        stopping: the loss of ``loss_curve_`` without its L2 penalty term
+        (and without dropout). ``None`` without validation data. New in
+        skmlp.
 
     best_validation_score_ : float or None
         The best of ``validation_scores_``, with early stopping.

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from sklearn.utils.optimize import _check_optimize_result
 
 from ._network import Network, Workspace
+from ._sklearn_callbacks import FitTasks
 from ._trainer import (
     FitMode,
     TrainingLog,
@@ -95,13 +96,16 @@ class LbfgsTrainer:
 
     def train(self, X, Y: NDArray, sample_weight: NDArray | None, *,
               params: NDArray, norm_stats: NDArray, mode: FitMode,
-              random_state: np.random.RandomState, score) -> tuple:
+              random_state: np.random.RandomState, validation, tasks: FitTasks,
+              score) -> tuple:
         """Train; return ``(params, norm_stats, fitted_attributes)``.
 
         The parameter vector is already in scikit-learn's packed order, so it
         is handed to scipy as it is. scipy works in float64; the network
         computes in the dtype of ``params`` (float32 stays float32). The
-        arguments are those of :meth:`StochasticTrainer.train`.
+        arguments are those of :meth:`StochasticTrainer.train`;
+        ``validation`` is always ``None`` (the estimator refuses validation
+        data for L-BFGS).
         """
         est, network = self.estimator, self.network
         Y = as_targets(Y, params.dtype)
@@ -128,18 +132,23 @@ class LbfgsTrainer:
             loss = float(intermediate_result.fun)
             epoch = len(log.history) + 1
             record = {"epoch": epoch, "loss": loss, "validation_score": None,
-                      "learning_rate": None, "time": time.perf_counter() - started,
-                      "grad_norms": None}
+                      "validation_loss": None, "learning_rate": None,
+                      "time": time.perf_counter() - started, "grad_norms": None}
             log.loss_curve.append(loss)
             log.history.append(record)
             if est.verbose:
                 print(f"Iteration {len(log.loss_curve)}, loss = {loss:.8f}")
             np.copyto(params, intermediate_result.x, casting="same_kind")
-            if notify_epoch_end(self.callbacks, est, network, params, norm_stats,
-                                epoch=epoch, record=record):
+            stop = notify_epoch_end(self.callbacks, est, network, params, norm_stats,
+                                    epoch=epoch, record=record)
+            if stop | tasks.end_epoch(params, norm_stats):
                 raise StopIteration
+            if epoch - epochs_before < est.max_iter:
+                tasks.begin_epoch(params, norm_stats)
             started = time.perf_counter()
 
+        epochs_before = len(log.history)
+        tasks.begin_epoch(params, norm_stats)
         result = scipy.optimize.minimize(
             loss_and_grad, params.astype(np.float64), method="L-BFGS-B", jac=True,
             callback=end_of_iteration,

@@ -8,7 +8,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_array, validate_data
 
 from ._base import BaseMLP, _validate_params_every_call
 from ._classifier import _uses_stochastic_solver
@@ -112,6 +112,20 @@ class MLPRegressorBP(RegressorMixin, BaseMLP):
             raise ValueError("loss='poisson' requires y >= 0; y has negative values.")
         return X, y.reshape(len(y), -1), {}
 
+    def _encode_validation_targets(self, y_val, target_state, *, n_outputs):
+        y_val = check_array(y_val, ensure_2d=False, dtype="numeric",
+                            input_name="y_val")
+        y_val = y_val.reshape(len(y_val), -1)
+        if y_val.shape[1] != n_outputs:
+            raise ValueError(
+                f"y_val has {y_val.shape[1]} outputs, but y has {n_outputs}."
+            )
+        if self.loss == "poisson" and np.any(y_val < 0):
+            raise ValueError(
+                "loss='poisson' requires y_val >= 0; y_val has negative values."
+            )
+        return y_val
+
     def _output_spec(self, target_state):
         if self.loss == "poisson":
             return "exp", "poisson"
@@ -123,7 +137,8 @@ class MLPRegressorBP(RegressorMixin, BaseMLP):
         return r2_score(y, output, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -134,19 +149,39 @@ class MLPRegressorBP(RegressorMixin, BaseMLP):
             The target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            Validation data for early stopping, in place of a random
+            ``validation_fraction`` of ``X`` (needs ``early_stopping=True``
+            and ``y_val``). In a :class:`~sklearn.pipeline.Pipeline`,
+            ``transform_input=["X_val"]`` transforms it as ``X`` is. New in
+            skmlp (scikit-learn's ``HistGradientBoosting`` convention).
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), \
+                default=None
+            The targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
         self : MLPRegressorBP
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False, X_val=X_val,
+                         y_val=y_val, sample_weight_val=sample_weight_val)
 
     @available_if(_uses_stochastic_solver)
     @_validate_params_every_call
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+                    sample_weight_val=None):
         """Update the model with a single epoch over the given data.
+
+        With validation data (and ``early_stopping=True``), every call
+        records its validation score and loss, and the stopping rule counts
+        calls: once it stops training, the model is set to the weights of
+        the best call and later calls leave it unchanged (``n_iter_`` is 0,
+        with a ``ConvergenceWarning``).
 
         Parameters
         ----------
@@ -156,13 +191,26 @@ class MLPRegressorBP(RegressorMixin, BaseMLP):
             The target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            Validation data for early stopping, in place of a random
+            ``validation_fraction`` of ``X`` (needs ``early_stopping=True``
+            and ``y_val``). In a :class:`~sklearn.pipeline.Pipeline`,
+            ``transform_input=["X_val"]`` transforms it as ``X`` is. New in
+            skmlp (scikit-learn's ``HistGradientBoosting`` convention).
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), \
+                default=None
+            The targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
         self : MLPRegressorBP
             The updated estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True, X_val=X_val,
+                         y_val=y_val, sample_weight_val=sample_weight_val)
 
     def score(self, X, y, sample_weight=None) -> float:
         """Coefficient of determination :math:`R^2` of ``self.predict(X)``.

@@ -22,7 +22,8 @@ __all__ = ["check_sample_weight", "check_score_sample_weight"]
 
 
 def check_sample_weight(sample_weight, n_samples: int, *,
-                        dtype: DTypeLike | None = None) -> NDArray:
+                        dtype: DTypeLike | None = None,
+                        input_name: str = "sample_weight") -> NDArray:
     """Validate the ``sample_weight`` of a fit as scikit-learn 1.9 does.
 
     The rules and messages of scikit-learn 1.9's ``_check_sample_weight``
@@ -41,6 +42,9 @@ def check_sample_weight(sample_weight, n_samples: int, *,
     dtype : dtype, default=None
         The dtype of the result; None keeps float32 and float64 and converts
         anything else to float64.
+    input_name : str, default="sample_weight"
+        The parameter's name in the messages (``"sample_weight_val"`` for
+        validation weights).
 
     Returns
     -------
@@ -58,15 +62,15 @@ def check_sample_weight(sample_weight, n_samples: int, *,
         sample_weight = check_array(
             sample_weight, accept_sparse=False, ensure_2d=False,
             dtype=[np.float64, np.float32] if dtype is None else dtype,
-            order="C", input_name="sample_weight",
+            order="C", input_name=input_name,
         )
         _check_one_dimensional(sample_weight, n_samples)
         if sample_weight.shape != (n_samples,):
             raise ValueError(
-                f"sample_weight.shape == {sample_weight.shape}, expected "
+                f"{input_name}.shape == {sample_weight.shape}, expected "
                 f"{(n_samples,)}!"
             )
-    _check_not_all_zero(sample_weight)
+    _check_not_all_zero(sample_weight, input_name)
     return sample_weight
 
 
@@ -112,6 +116,9 @@ def _check_one_dimensional(sample_weight: NDArray, n_samples: int) -> None:
         )
 
 
-def _check_not_all_zero(sample_weight: NDArray) -> None:
+def _check_not_all_zero(sample_weight: NDArray,
+                        input_name: str = "sample_weight") -> None:
     if np.all(sample_weight == 0):
-        raise ValueError("Sample weights must contain at least one non-zero number.")
+        what = ("Sample weights" if input_name == "sample_weight"
+                else f"The weights in {input_name}")
+        raise ValueError(f"{what} must contain at least one non-zero number.")

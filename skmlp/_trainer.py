@@ -36,6 +36,7 @@ from ._diagnostics import gradient_warnings
 from ._guard import Diverged, DivergenceGuard, NothingFinite
 from ._monitor import Monitor, MonitorState
 from ._network import LayerViews, Network, Workspace
+from ._sklearn_callbacks import FitTasks
 from .callbacks import _batch_norm_kwargs
 from .losses import Loss
 from .schedulers import Horizon
@@ -57,6 +58,14 @@ class FitMode(NamedTuple):
 
     incremental: bool
     new_weights: bool
+
+
+class ValidationSet(NamedTuple):
+    """Validation data, validated and encoded as the training data is."""
+
+    X: Any  # ndarray or sparse matrix
+    Y: NDArray
+    sample_weight: NDArray | None
 
 
 class Weights(NamedTuple):
@@ -97,34 +106,40 @@ class TrainingLog:
         The rate each epoch started with.
     history : list of dict
         One record per epoch (see the estimators' ``history_``).
-    validation_scores : list of float or None
-        With early stopping (validation data), the score of every epoch.
+    validation_scores, validation_losses : list of float or None
+        With validation data (early stopping), the score and the loss of
+        every epoch on it.
     """
 
     loss_curve: list[float]
     learning_rates: list[float]
     history: list[dict]
     validation_scores: list[float] | None
+    validation_losses: list[float] | None
 
     @classmethod
     def resume(cls, estimator, *, fresh: bool, validation: bool) -> TrainingLog:
         """A new log, or a copy of the estimator's fitted one."""
-        if fresh:
-            return cls([], [], [], [] if validation else None)
-        scores = getattr(estimator, "validation_scores_", None)
+        def validation_curve(name):
+            if not validation:
+                return None
+            # The previous call may have had no validation data.
+            curve = None if fresh else getattr(estimator, name, None)
+            return [] if curve is None else list(curve)
+
         return cls(
-            list(getattr(estimator, "loss_curve_", [])),
-            list(getattr(estimator, "learning_rate_curve_", [])),
-            list(getattr(estimator, "history_", [])),
-            # The previous call may have tracked the other quantity.
-            (list(scores) if scores is not None else []) if validation else None,
+            [] if fresh else list(estimator.loss_curve_),
+            [] if fresh else list(getattr(estimator, "learning_rate_curve_", [])),
+            [] if fresh else list(estimator.history_),
+            validation_curve("validation_scores_"),
+            validation_curve("validation_loss_curve_"),
         )
 
     def truncate(self, n_epochs: int) -> None:
         """Forget every epoch after the first ``n_epochs`` (a rollback)."""
         dropped = len(self.history) - n_epochs
         for records in (self.loss_curve, self.learning_rates, self.history,
-                        self.validation_scores):
+                        self.validation_scores, self.validation_losses):
             if records is not None and dropped > 0:
                 del records[len(records) - dropped:]
 
@@ -133,7 +148,8 @@ class TrainingLog:
         return {"loss_curve_": self.loss_curve,
                 "learning_rate_curve_": self.learning_rates,
                 "history_": self.history,
-                "validation_scores_": self.validation_scores}
+                "validation_scores_": self.validation_scores,
+                "validation_loss_curve_": self.validation_losses}
 
 
 class BatchSampler:
@@ -257,7 +273,8 @@ class StochasticTrainer:
 
     def train(self, X, Y: NDArray, sample_weight: NDArray | None, *,
               params: NDArray, norm_stats: NDArray, mode: FitMode,
-              random_state: np.random.RandomState, score) -> tuple:
+              random_state: np.random.RandomState,
+              validation: ValidationSet | None, tasks: FitTasks, score) -> tuple:
         """Train; return ``(params, norm_stats, fitted_attributes)``.
 
         Parameters
@@ -269,54 +286,67 @@ class StochasticTrainer:
         mode : FitMode
         random_state : numpy.random.RandomState
             Drives the validation split, the shuffling and dropout.
+        validation : ValidationSet or None
+            Validation data passed to ``fit``; under ``early_stopping``
+            without it, ``validation_fraction`` of the data is held out.
+        tasks : FitTasks
+            scikit-learn's callbacks: every epoch is a subtask.
         score : callable
-            ``score(outputs, y_val, sample_weight_val) -> float``, the
-            validation score under ``early_stopping``.
+            ``score(outputs, Y_val, sample_weight_val) -> float``, the
+            validation score.
         """
         est, network = self.estimator, self.network
-        validation = bool(est.early_stopping)
-        if validation and mode.incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
         X_all = X  # the returned network must give finite outputs on all of it
-        if validation:
-            X, X_val, Y, Y_val, sample_weight, sw_val = self._validation_split(
+        if est.early_stopping and validation is None:
+            if mode.incremental:
+                raise ValueError(
+                    "partial_fit needs validation data for early_stopping=True: "
+                    "pass X_val and y_val (a random split of each chunk would "
+                    "change from call to call)."
+                )
+            X, Y, sample_weight, validation = self._validation_split(
                 X, Y, sample_weight, random_state)
+        validating = validation is not None
         batch_size = self._batch_size(X.shape[0])
         n_batches = math.ceil(X.shape[0] / batch_size)
-        state = self._initial_state(params, norm_stats, mode, validation,
+        state = self._initial_state(params, norm_stats, mode, validating,
                                     Horizon(est.max_iter, n_batches))
-        log = TrainingLog.resume(est, fresh=mode.new_weights, validation=validation)
-        stopping = stopping_monitor(est, validation=validation)
-        guard = DivergenceGuard(network, X_all, "best validation score" if validation
+        log = TrainingLog.resume(est, fresh=mode.new_weights, validation=validating)
+        stopping = stopping_monitor(est, validation=validating)
+        if mode.incremental and validating and stopping.exhausted(state.stopping):
+            return self._stopped_already(state, log)
+        guard = DivergenceGuard(network, X_all, "best validation score" if validating
                                 else "lowest training loss",
                                 continued=not mode.new_weights)
-        best_weights = self._initial_best_weights(state, mode, validation)
+        best_weights = self._initial_best_weights(state, mode, validating)
         self._prepare_epochs(X, Y, sample_weight, batch_size, random_state, state)
         for callback in self.callbacks:
             callback.on_train_begin(est, X=X, y=Y)
 
         epochs_before = len(log.history)
-        n_iter, diverged_in, stop = 0, None, False
+        n_iter, diverged_in, stop, plateau = 0, None, False, False
         try:
             while not stop and n_iter < est.max_iter:
                 epoch = len(log.history) + 1
                 rate = state.scheduler_state.learning_rate
                 started = time.perf_counter()
+                tasks.begin_epoch(state.params, state.norm_stats)
                 state, epoch_loss, grad_norms = self._epoch(state, epoch=epoch)
                 n_iter += 1
                 if est.verbose:
                     print(f"Iteration {n_iter}, loss = {epoch_loss:.8f}")
 
-                validation_score = None
-                if validation:
-                    output = network.predict_params(state.params, X_val,
-                                                    state.norm_stats)
-                    validation_score = score(output, Y_val, sw_val)
+                validation_score = validation_loss = None
+                if validating:
+                    validation_score, validation_loss = self._validate(
+                        state, validation, score)
                     log.validation_scores.append(validation_score)
+                    log.validation_losses.append(validation_loss)
                     if est.verbose:
                         print(f"Validation score: {validation_score:f}")
                 record = {"epoch": epoch, "loss": epoch_loss,
                           "validation_score": validation_score,
+                          "validation_loss": validation_loss,
                           "learning_rate": rate,
                           "time": time.perf_counter() - started,
                           "grad_norms": grad_norms}
@@ -324,20 +354,23 @@ class StochasticTrainer:
                 log.learning_rates.append(rate)
                 log.history.append(record)
 
-                watched = validation_score if validation else epoch_loss
+                watched = validation_score if validating else epoch_loss
                 state = state._replace(stopping=stopping.update(
                     state.stopping, watched, epoch))
                 state = state._replace(scheduler_state=self.scheduler.on_epoch_end(
                     state.scheduler_state, samples_seen=state.samples_seen,
-                    metrics={"loss": epoch_loss, "validation_score": validation_score},
+                    metrics={"loss": epoch_loss, "validation_score": validation_score,
+                             "validation_loss": validation_loss},
                 ))
                 if stopping.exhausted(state.stopping):
-                    state, stop = self._on_plateau(state, validation)
+                    state, plateau = self._on_plateau(state, validating)
+                stop = plateau
                 stop |= notify_epoch_end(self.callbacks, est, network, state.params,
                                          state.norm_stats, epoch=epoch, record=record)
+                stop |= tasks.end_epoch(state.params, state.norm_stats)
                 if state.stopping.is_best:
                     guard.keep_best(state, epoch=epoch, n_iter=n_iter)
-                    if validation:
+                    if validating:
                         best_weights = Weights(guard.best.state.params,
                                                guard.best.state.norm_stats)
                 stop |= mode.incremental
@@ -352,7 +385,10 @@ class StochasticTrainer:
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=5)
 
-        returned = (best_weights if validation
+        # Early stopping hands back the best epoch's weights at the end of a
+        # fit; partial_fit trains on from its latest weights until the rule
+        # stops training.
+        returned = (best_weights if validating and (plateau or not mode.incremental)
                     else Weights(state.params, state.norm_stats))
         restore, message = guard.choose(*returned, diverged_in=diverged_in,
                                         completed=n_iter)
@@ -363,13 +399,38 @@ class StochasticTrainer:
             state, n_iter = restore.state, restore.n_iter
             log.truncate(restore.epoch)
             returned = Weights(state.params, state.norm_stats)
-            best_weights = returned if validation else None
+            best_weights = returned if validating else None
         for message in gradient_warnings(log.history[epochs_before:]):
             warnings.warn(message, ConvergenceWarning, stacklevel=5)
         notify_train_end(self.callbacks, est, network, returned.params,
                          returned.norm_stats)
         return (returned.params, returned.norm_stats,
                 self._fitted_attributes(state, log, n_iter, best_weights))
+
+    def _stopped_already(self, state: TrainingState, log: TrainingLog) -> tuple:
+        """``partial_fit`` after early stopping ended training: train nothing."""
+        est = self.estimator
+        warnings.warn(
+            f"Training stopped: the validation score has not improved by tol="
+            f"{est.tol} for more than n_iter_no_change={est.n_iter_no_change} "
+            "epochs, so this partial_fit call leaves the model unchanged "
+            "(n_iter_ = 0). Call fit (with warm_start=True to start from these "
+            "weights), or set early_stopping=False, to train again.",
+            ConvergenceWarning, stacklevel=5,
+        )
+        return (state.params, state.norm_stats,
+                {**log.attributes(), "n_iter_": 0, "callbacks_": self.callbacks})
+
+    def _validate(self, state: TrainingState, validation: ValidationSet, score
+                  ) -> tuple[float, float]:
+        """The score and the loss of the current weights on the validation
+        data (the loss without the L2 penalty term)."""
+        output = self.network.predict_params(state.params, validation.X,
+                                             state.norm_stats)
+        Y_val = as_targets(validation.Y, output.dtype)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss = float(self.loss.value(Y_val, output, validation.sample_weight))
+        return score(output, validation.Y, validation.sample_weight), loss
 
     def _fitted_attributes(self, state: TrainingState, log: TrainingLog,
                            n_iter: int, best_weights: Weights | None) -> dict:
@@ -531,7 +592,8 @@ class StochasticTrainer:
         return int(np.clip(batch_size, 1, n_samples))
 
     def _validation_split(self, X, Y, sample_weight, random_state):
-        """Hold out ``validation_fraction`` of the data, as scikit-learn does."""
+        """Hold out ``validation_fraction`` of the data, as scikit-learn does;
+        return the rest and a :class:`ValidationSet`."""
         est = self.estimator
         # As in scikit-learn: stratify single-output (binary) classification only.
         stratify = Y if is_classifier(est) and Y.shape[1] == 1 else None
@@ -552,7 +614,7 @@ class StochasticTrainer:
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
-        return X_train, X_val, Y_train, Y_val, sw_train, sw_val
+        return X_train, Y_train, sw_train, ValidationSet(X_val, Y_val, sw_val)
 
     def _on_plateau(self, state: TrainingState, validation: bool
                     ) -> tuple[TrainingState, bool]:

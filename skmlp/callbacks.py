@@ -216,7 +216,7 @@ class _BestTracker(Callback):
         value = record[self.monitor]
         if value is None:
             hint = (" Set early_stopping=True on the estimator to record it."
-                    if self.monitor == "validation_score" else "")
+                    if self.monitor.startswith("validation_") else "")
             raise ValueError(
                 f"{type(self).__name__}(monitor={self.monitor!r}): "
                 f"{self.monitor!r} was not recorded in epoch {epoch}." + hint

@@ -551,7 +551,7 @@ def test_invalid_setting_beyond_constraints(kind, params, match, entry):
     if unknown:
         pytest.skip(f"{type(est).__name__} has no parameter {sorted(unknown)}")
     if entry == "partial_fit" and params.get("early_stopping"):
-        match = "partial_fit does not support early_stopping"
+        match = "partial_fit needs validation data for early_stopping"
     if entry == "partial_fit" and "weight_init" in params:
         pytest.skip("weight_init only initialises: partial_fit of a fitted "
                     "model does not use it")

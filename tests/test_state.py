@@ -686,10 +686,17 @@ def test_cold_refit_discards_previous_state(models):
 # -- the commit rule: fitted attributes change only when a call ends ------------------
 
 
+#: What scikit-learn's callback API (sklearn.callback) sets on an estimator
+#: for the duration of a fit call, and removes when the call ends.
+SKLEARN_CALL_CONTEXT = frozenset({"_callback_fit_ctx", "_skl_callbacks_to_teardown"})
+
+
 def _observe(est):
-    """What the estimator's fitted state is, and which objects hold it."""
+    """What the estimator's fitted state is, and which objects hold it
+    (scikit-learn's callback context lives only as long as the call)."""
     fitted = {name: value for name, value in vars(est).items()
-              if name not in est.get_params(deep=False)}
+              if name not in est.get_params(deep=False)
+              and name not in SKLEARN_CALL_CONTEXT}
     arrays = [*fitted.get("coefs_", []), *fitted.get("intercepts_", [])]
     return {"pickle": pickle.dumps(fitted), "names": sorted(fitted),
             "ids": [id(fitted.get(name)) for name in sorted(fitted)],
@@ -755,6 +762,7 @@ def test_fitted_attributes_are_assigned_only_when_the_call_ends(solver, Spy, cal
         # The call did change the model, once it ended.
         assert _observe(est)["pickle"] != before["pickle"]
         assert set(alive) <= set(vars(est))
+    assert not SKLEARN_CALL_CONTEXT & set(vars(est))
 
 
 @pytest.mark.parametrize("Estimator, X_, y", [(MLPClassifierBP, X, Y_CLASSES),

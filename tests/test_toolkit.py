@@ -33,8 +33,8 @@ from skmlp.optimizers import OPTIMIZERS
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-RECORD_KEYS = {"epoch", "loss", "validation_score", "learning_rate", "time",
-               "grad_norms"}
+RECORD_KEYS = {"epoch", "loss", "validation_score", "validation_loss",
+               "learning_rate", "time", "grad_norms"}
 
 
 def _digits(n=200):
@@ -90,7 +90,7 @@ def test_history_records_what_it_claims():
     assert [r["epoch"] for r in est.history_] == [1, 2, 3, 4, 5]
     for record in est.history_:
         assert set(record) == RECORD_KEYS
-        assert record["validation_score"] is None
+        assert record["validation_score"] is record["validation_loss"] is None
         assert len(record["grad_norms"]) == est.n_layers_ - 1 == 3
         assert all(np.isfinite(record["grad_norms"]))
         assert min(record["grad_norms"]) > 0

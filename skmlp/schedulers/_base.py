@@ -71,7 +71,8 @@ class SchedulerState(NamedTuple):
 
 
 #: The metrics :meth:`Scheduler.preview` passes when it is given none.
-_NO_METRICS: Mapping[str, float | None] = {"loss": None, "validation_score": None}
+_NO_METRICS: Mapping[str, float | None] = {"loss": None, "validation_score": None,
+                                            "validation_loss": None}
 
 
 class Scheduler(ParamsMixin, ABC):  # hooks have useful defaults: none abstract
@@ -146,9 +147,9 @@ class Scheduler(ParamsMixin, ABC):  # hooks have useful defaults: none abstract
         samples_seen : int
             Samples trained on by the estimator so far (its ``t_``).
         metrics : mapping
-            ``"loss"``: the epoch's training loss; ``"validation_score"``:
-            the score on the held-out set when ``early_stopping=True``,
-            else ``None``.
+            ``"loss"``: the epoch's training loss; ``"validation_score"``
+            and ``"validation_loss"``: the score and the loss on the
+            validation data when ``early_stopping=True``, else ``None``.
 
         Returns
         -------
@@ -225,7 +226,8 @@ class Scheduler(ParamsMixin, ABC):  # hooks have useful defaults: none abstract
             the samples seen).
         metrics : sequence of mapping, default=None
             One mapping per epoch, with the keys the estimator passes
-            (``"loss"``, ``"validation_score"``), for the schedules that
+            (``"loss"``, ``"validation_score"``, ``"validation_loss"``), for
+            the schedules that
             follow a metric (:class:`ReduceLROnPlateau`). ``None``: every
             metric is ``None``.
 

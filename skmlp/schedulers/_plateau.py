@@ -48,10 +48,12 @@ class ReduceLROnPlateau(Scheduler):
 
     Parameters
     ----------
-    monitor : {"loss", "validation_score"}, default="loss"
-        The watched metric: the epoch's training loss (minimised) or the
-        held-out score (maximised), which needs ``early_stopping=True`` on the
-        estimator; without it, a :class:`ValueError` is raised.
+    monitor : {"loss", "validation_score", "validation_loss"}, default="loss"
+        The watched metric: the epoch's training loss (minimised), or the
+        score (maximised) or loss (minimised) on the validation data, which
+        need ``early_stopping=True`` on the estimator (validation data, held
+        out or passed to ``fit``); without it, a :class:`ValueError` is
+        raised.
     factor : float, default=0.1
         Multiplier of each reduction, in ``(0, 1)``.
     patience : int, default=5
@@ -143,7 +145,7 @@ class ReduceLROnPlateau(Scheduler):
     name = "plateau"
 
     _parameter_constraints: ClassVar[dict[str, list]] = {
-        "monitor": [StrOptions({"loss", "validation_score"})],
+        "monitor": [StrOptions({"loss", "validation_score", "validation_loss"})],
         "factor": [Interval(Real, 0, 1, closed="neither")],
         "patience": [Interval(Integral, 0, None, closed="left")],
         "threshold": [Interval(Real, 0, None, closed="left")],
@@ -203,7 +205,7 @@ class ReduceLROnPlateau(Scheduler):
         if value is None:
             hint = (
                 " Set early_stopping=True on the estimator, or monitor='loss'."
-                if self.monitor == "validation_score"
+                if self.monitor != "loss"
                 else ""
             )
             raise ValueError(
