@@ -291,9 +291,9 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
 
         With validation data (and ``early_stopping=True``), every call
         records its validation score and loss, and the stopping rule counts
-        calls: once it stops training, the model is set to the weights of
-        the best call and later calls leave it unchanged (``n_iter_`` is 0,
-        with a ``ConvergenceWarning``).
+        calls: once it stops training (``stopped_epoch_`` is set), the model
+        is set to the weights of the best call and later calls leave it
+        unchanged (``n_iter_`` is 0, with a ``ConvergenceWarning``).
 
         Parameters
         ----------

@@ -259,6 +259,16 @@ _COMMON_ATTRIBUTES = """\
     best_validation_score_ : float or None
         The best of ``validation_scores_``, with early stopping.
 
+    stopped_epoch_ : int or None
+        The epoch (1-based, as in ``history_``) after which the stopping
+        rule (``tol``/``n_iter_no_change`` on the training loss, or on the
+        validation score under ``early_stopping``) ended training; ``None``
+        when it did not (``max_iter`` reached, a callback stopped it,
+        ``"lbfgs"``, or ``partial_fit`` without validation data, which trains
+        on whatever the rule says, as in scikit-learn). After
+        ``partial_fit`` with validation data stopped, further calls leave
+        the model unchanged. New in skmlp.
+
     t_ : int
         Number of training samples seen by the solver.
 

@@ -171,6 +171,7 @@ class LbfgsTrainer:
         notify_train_end(self.callbacks, est, network, final, norm_stats)
         fitted = {**log.attributes(), "callbacks_": self.callbacks,
                   "n_iter_": n_iter, "loss_": float(result.fun),
+                  "stopped_epoch_": None,
                   "t_": 0 if mode.new_weights else getattr(est, "t_", 0)}
         return final, norm_stats, fitted
 

@@ -390,6 +390,10 @@ class StochasticTrainer:
         # stops training.
         returned = (best_weights if validating and (plateau or not mode.incremental)
                     else Weights(state.params, state.norm_stats))
+        # partial_fit without validation data goes on whatever the rule says,
+        # as scikit-learn's does.
+        stopped_epoch = (len(log.history) if plateau
+                         and (validating or not mode.incremental) else None)
         restore, message = guard.choose(*returned, diverged_in=diverged_in,
                                         completed=n_iter)
         if message is not None:
@@ -405,7 +409,8 @@ class StochasticTrainer:
         notify_train_end(self.callbacks, est, network, returned.params,
                          returned.norm_stats)
         return (returned.params, returned.norm_stats,
-                self._fitted_attributes(state, log, n_iter, best_weights))
+                {**self._fitted_attributes(state, log, n_iter, best_weights),
+                 "stopped_epoch_": stopped_epoch})
 
     def _stopped_already(self, state: TrainingState, log: TrainingLog) -> tuple:
         """``partial_fit`` after early stopping ended training: train nothing."""

@@ -161,8 +161,11 @@ def test_partial_fit_tracks_validation_and_stops_across_calls():
         calls += 1
         assert len(est.validation_scores_) == calls
         scores = est.validation_scores_
-        if est._no_improvement_count > est.n_iter_no_change:  # the rule fired
+        if est.stopped_epoch_ is not None:  # the rule fired
+            assert est.stopped_epoch_ == calls
+            assert est._no_improvement_count > est.n_iter_no_change
             break
+        assert est._no_improvement_count <= est.n_iter_no_change
         # not stopped: the model holds the latest weights
         assert accuracy_score(Y_VA, est.predict(X_VA)) == scores[-1]
         assert calls < 300
@@ -177,6 +180,27 @@ def test_partial_fit_tracks_validation_and_stops_across_calls():
     # a fit starts afresh
     est.fit(X_TR, Y_TR, X_val=X_VA, y_val=Y_VA)
     assert est.n_iter_ > 0
+
+
+@pytest.mark.parametrize("params, stops", [
+    (dict(early_stopping=True, n_iter_no_change=2), True),
+    (dict(early_stopping=False, n_iter_no_change=2, tol=10.0), True),
+    (dict(early_stopping=True, n_iter_no_change=np.inf), False),
+    (dict(solver="lbfgs"), False),
+])
+def test_stopped_epoch_says_whether_the_stopping_rule_ended_training(params, stops):
+    est = MLPClassifierBP(**dict(CLF, **params), max_iter=300).fit(X_TR, Y_TR)
+    assert est.stopped_epoch_ == (est.n_iter_ if stops else None)
+    assert (est.n_iter_ < 300) is stops or params.get("solver") == "lbfgs"
+
+
+def test_partial_fit_without_validation_data_never_stops():
+    """As in scikit-learn: the training-loss rule does not stop partial_fit."""
+    est = MLPClassifierBP(**dict(CLF, early_stopping=False), tol=10.0,
+                          n_iter_no_change=1)
+    for _ in range(4):
+        est.partial_fit(X_TR, Y_TR, classes=[0, 1, 2])
+        assert est.stopped_epoch_ is None and est.n_iter_ == 1
 
 
 def test_partial_fit_early_stopping_needs_validation_data():
