@@ -10,10 +10,10 @@ and turns a name-or-object specification into a fresh, validated component.
 from __future__ import annotations
 
 import difflib
-import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, TypeVar
 
+from sklearn import get_config
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import (
     InvalidParameterError,
@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import (
     make_constraint,
     validate_parameter_constraints,
 )
+from sklearn.utils._pprint import _changed_params
 
 __all__ = ["Component", "ParamsMixin", "make_registry", "resolve",
            "validate_params"]
@@ -70,17 +71,18 @@ class ParamsMixin:
                         caller_name=type(self).__name__)
 
     def __repr__(self) -> str:
-        """Show the class and the hyperparameters that differ from defaults."""
-        defaults = {}
-        if type(self).__init__ is not object.__init__:
-            signature = inspect.signature(type(self).__init__)
-            defaults = {name: p.default for name, p in signature.parameters.items()}
-        changed = [
-            f"{name}={value!r}"
-            for name, value in self.get_params(deep=False).items()
-            if repr(value) != repr(defaults.get(name))
-        ]
-        return f"{type(self).__name__}({', '.join(changed)})"
+        """The class and its hyperparameters, as scikit-learn shows estimators.
+
+        Only the hyperparameters that differ from their defaults are shown
+        (scikit-learn's rule, nested components included), unless
+        ``sklearn.set_config(print_changed_only=False)`` or
+        ``sklearn.config_context(print_changed_only=False)`` asks for all of
+        them. The repr is one line, so that an estimator's repr can nest it.
+        """
+        params = (_changed_params(self) if get_config()["print_changed_only"]
+                  else self.get_params(deep=False))
+        arguments = ", ".join(f"{name}={value!r}" for name, value in params.items())
+        return f"{type(self).__name__}({arguments})"
 
 
 class Component(Options):
