@@ -37,6 +37,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._docs import DocLinkMixin
 from ._guard import NothingFinite
 from ._lbfgs import LbfgsTrainer, uses_lbfgs
 from ._network import BatchNormParams, Network
@@ -104,7 +105,7 @@ def _validate_params_every_call(partial_fit):
     return wrapper
 
 
-class BaseMLP(CallbackSupportMixin, BaseEstimator, ABC):
+class BaseMLP(DocLinkMixin, CallbackSupportMixin, BaseEstimator, ABC):
     """Shared machinery of :class:`MLPClassifierBP` and :class:`MLPRegressorBP`.
 
     Do not use directly.

@@ -1,9 +1,14 @@
-"""Docstring text shared by both estimators (written once, used twice).
+"""Docstring text shared by both estimators (written once, used twice), and
+where the documentation lives.
 
 The names accepted by ``activation``, ``solver``, ``learning_rate`` and
 ``weight_init``, and the components that read ``momentum``, ``beta_1``,
 ``power_t`` and the like, come from the registries and the components'
 declarations, so the docs cannot drift from what the estimators do.
+
+:data:`DOC_URL_TEMPLATE` is the one setting for links to the API reference:
+the "?" of the estimators' HTML repr in notebooks (scikit-learn's hook,
+:class:`DocLinkMixin`), and the links of its parameter table.
 """
 
 from __future__ import annotations
@@ -11,12 +16,57 @@ from __future__ import annotations
 import inspect
 import textwrap
 from collections.abc import Iterable
+from itertools import takewhile
 from string import Template
+from typing import Any
+
+from sklearn.utils.fixes import parse_version
 
 from .activations import HIDDEN_ACTIVATIONS
 from .initializers import INITIALIZERS
 from .optimizers import OPTIMIZERS
 from .schedulers import SCHEDULERS
+
+#: The page of a public class in skmlp's API reference (Sphinx autosummary
+#: pages). ``{version_url}`` is ``"stable"`` for a release and ``"latest"``
+#: for a development version (Read the Docs' names), ``{module}`` the public
+#: module that exports the class (``skmlp``, ``skmlp.optimizers``) and
+#: ``{name}`` the class name.
+DOC_URL_TEMPLATE = ("https://skmlp.readthedocs.io/en/{version_url}/api/generated/"
+                    "{module}.{name}.html")
+
+
+def doc_url_params(cls: type) -> dict[str, str]:
+    """The fields of :data:`DOC_URL_TEMPLATE` for ``cls``.
+
+    The module is the class's module up to its first private part
+    (``skmlp._classifier`` gives ``skmlp``), where skmlp exports it.
+    """
+    from . import __version__  # set by the package after importing this module
+
+    version_url = "stable" if parse_version(__version__).dev is None else "latest"
+    module = ".".join(takewhile(lambda part: not part.startswith("_"),
+                                cls.__module__.split(".")))
+    return {"version_url": version_url, "module": module, "name": cls.__name__}
+
+
+class DocLinkMixin:
+    """Links an estimator's HTML repr to its page in skmlp's API reference.
+
+    The three attributes are scikit-learn's hook
+    (``sklearn.utils._repr_html.base._HTMLDocumentationLinkMixin``): the
+    link is :data:`DOC_URL_TEMPLATE`, read when the repr is drawn, for
+    classes defined in skmlp; a subclass defined elsewhere gets no link.
+    """
+
+    _doc_link_module = "skmlp"
+
+    @property
+    def _doc_link_template(self) -> str:
+        return DOC_URL_TEMPLATE
+
+    def _doc_link_url_param_generator(self) -> dict[str, Any]:
+        return doc_url_params(type(self))
 
 
 def _name_set(names: Iterable[str]) -> str:
