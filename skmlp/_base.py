@@ -42,6 +42,7 @@ from ._guard import NothingFinite
 from ._lbfgs import LbfgsTrainer, uses_lbfgs
 from ._network import BatchNormParams, Network
 from ._params import Component, ParamsMixin, resolve, validate_params
+from ._persistence import PlainStateMixin
 from ._sample_weight import check_sample_weight
 from ._sklearn_callbacks import CallbackSupportMixin, FitTasks
 from ._trainer import FitMode, StochasticTrainer, ValidationSet
@@ -105,7 +106,8 @@ def _validate_params_every_call(partial_fit):
     return wrapper
 
 
-class BaseMLP(DocLinkMixin, CallbackSupportMixin, BaseEstimator, ABC):
+class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator,
+              ABC):
     """Shared machinery of :class:`MLPClassifierBP` and :class:`MLPRegressorBP`.
 
     Do not use directly.

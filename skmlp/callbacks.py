@@ -56,11 +56,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._monitor import Monitor
 from ._network import BatchNormParams
 from ._params import ParamsMixin
+from ._persistence import PlainStateMixin
 
 __all__ = ["BestWeights", "Callback", "EarlyStopping", "ProgressBar"]
 
 
-class Callback(ParamsMixin):
+class Callback(PlainStateMixin, ParamsMixin):
     """Base class of every callback; every hook does nothing by default.
 
     Subclass it, store hyperparameters in ``__init__`` (as for any
