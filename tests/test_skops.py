@@ -21,7 +21,7 @@ from sklearn.datasets import make_classification, make_regression
 
 from skmlp import MLPClassifierBP, MLPRegressorBP
 from skmlp._params import ParamsMixin
-from skmlp._persistence import restored_state
+from skmlp._persistence import plain_state, restored_state
 from skmlp.activations import LeakyReLU
 from skmlp.callbacks import BestWeights, EarlyStopping, ProgressBar
 from skmlp.initializers import HeNormal
@@ -203,6 +203,16 @@ def test_the_training_state_is_saved_as_plain_data():
     assert type(vars(est)["_optimizer_state"]).__name__ == "AdamState"
     early_stopping = est.callbacks_[0].__getstate__()
     assert type(early_stopping["_state"]) is dict
+
+
+def test_only_components_without_state_are_saved_as_their_parameters():
+    est = fitted("classifier", "callbacks")[0]
+    stateful = est.callbacks_[0]  # EarlyStopping, with best_value_ and the like
+    state = plain_state({"_stateful": stateful, "_spec": EarlyStopping(patience=3)})
+    assert state["_stateful"] is stateful
+    assert state["_spec"] == {"__skmlp_class__": "skmlp.callbacks.EarlyStopping",
+                              "arguments": EarlyStopping(patience=3).get_params()}
+    assert_same(restored_state(state)["_spec"], EarlyStopping(patience=3))
 
 
 def test_a_pickle_from_before_plain_states_still_loads():
