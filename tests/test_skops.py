@@ -90,8 +90,16 @@ CONFIGS = {
                            "learning_rate": CyclicLR(step_size=2, per_batch=True)},
     "own optimizer": {"solver": Sign()},
     "partial_fit": {},
+    "validation data": {"early_stopping": True},
+    "partial_fit, validation data": {"early_stopping": True},
+    "scikit-learn callbacks": {},
     "float32 frame, string labels": {},
 }
+
+try:  # scikit-learn's callback API, scikit-learn >= 1.9
+    from sklearn import callback as sklearn_callback
+except ImportError:
+    sklearn_callback = None
 
 
 def fitted(kind: str, config: str):
@@ -101,12 +109,18 @@ def fitted(kind: str, config: str):
         X = pd.DataFrame(X.astype(np.float32), columns=[f"f{i}" for i in range(5)])
         if kind == "classifier":
             y = np.array(["ant", "bee", "cat"])[y]
-    if config == "partial_fit":
-        for chunk in (slice(0, 30), slice(30, N), slice(0, N)):
-            est.partial_fit(X[chunk], y[chunk], **(
+    if config == "scikit-learn callbacks":
+        if sklearn_callback is None:
+            pytest.skip("this scikit-learn has no callback API (sklearn.callback)")
+        est.set_callbacks(sklearn_callback.ProgressBar())
+    validation = ({"X_val": X[45:], "y_val": y[45:]} if "validation data" in config
+                  else {})
+    if config.startswith("partial_fit"):
+        for chunk in (slice(0, 20), slice(20, 45), slice(0, 45)):
+            est.partial_fit(X[chunk], y[chunk], **validation, **(
                 {"classes": np.unique(y)} if kind == "classifier" else {}))
     else:
-        est.fit(X, y)
+        est.fit(X[:45] if validation else X, y[:45] if validation else y, **validation)
     return est, X, y
 
 
@@ -176,12 +190,15 @@ def test_a_model_loads_trusting_the_documented_types(kind, config):
     documented = [name for name in readme_trusted_types()
                   if name.rpartition(".")[2] == type(est).__name__]
     passed = component_types(est.get_params(deep=False))
+    if config == "scikit-learn callbacks":  # the objects given to set_callbacks
+        passed.add(class_path(sklearn_callback.ProgressBar()))
     users_own = {class_path(Sign()), class_path(SignState(0))}
     if config == "own optimizer":  # its class, and its state's
         passed |= users_own
     assert untrusted == sorted({*documented, *passed})
-    for name in passed - users_own:  # skmlp's components, under public names
-        assert re.fullmatch(r"skmlp(\.[a-z]+)+\.[A-Z]\w+", name), name
+    for name in passed:  # skmlp's components, under public names
+        if name.startswith("skmlp"):
+            assert re.fullmatch(r"skmlp(\.[a-z]+)+\.[A-Z]\w+", name), name
 
     loaded = sio.loads(data, trusted=untrusted)
     assert_same(vars(loaded), vars(est))
