@@ -397,3 +397,13 @@ def test_docstring_examples_run(monkeypatch):
     monkeypatch.setattr(skmlp_onnx, "_TRANSLATIONS", dict(skmlp_onnx._TRANSLATIONS))
     result = doctest.testmod(skmlp_onnx, verbose=False)
     assert result.attempted >= 8 and result.failed == 0
+
+
+def test_readme_deployment_example_runs(tmp_path, monkeypatch, capsys):
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Deployment (ONNX)\n", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)  # it writes iris_mlp.onnx
+    exec(compile(code, "README.md", "exec"), {})
+    assert (tmp_path / "iris_mlp.onnx").stat().st_size > 0
+    assert float(capsys.readouterr().out) < FLOAT32_TOLERANCE
