@@ -73,22 +73,11 @@ except ImportError as exc:  # pragma: no cover - exercised with a monkeypatch
         'Install them with: pip install "skmlp[onnx]"'
     ) from exc
 
+from . import activations as act
 from ._classifier import MLPClassifierBP
 from ._network import Network
 from ._regressor import MLPRegressorBP
-from .activations import (
-    ACTIVATIONS,
-    ELU,
-    GELU,
-    Activation,
-    Exp,
-    Identity,
-    LeakyReLU,
-    Logistic,
-    ReLU,
-    Softmax,
-    Tanh,
-)
+from .activations import ACTIVATIONS, Activation
 
 __all__ = ["OnnxGraphBuilder", "register_onnx_activation", "to_onnx"]
 
@@ -203,7 +192,7 @@ def _operator(op_type: str, **attributes) -> ActivationTranslation:
 # implements in float64.
 
 
-def _leaky_relu(builder: OnnxGraphBuilder, x: str, activation: LeakyReLU) -> str:
+def _leaky_relu(builder: OnnxGraphBuilder, x: str, activation: act.LeakyReLU) -> str:
     slope = float(activation.negative_slope)
     if builder.dtype == np.float32:
         return builder.node("LeakyRelu", x, alpha=slope)
@@ -211,7 +200,7 @@ def _leaky_relu(builder: OnnxGraphBuilder, x: str, activation: LeakyReLU) -> str
     return builder.node("Max", x, builder.node("Mul", x, builder.constant(slope)))
 
 
-def _elu(builder: OnnxGraphBuilder, x: str, activation: ELU) -> str:
+def _elu(builder: OnnxGraphBuilder, x: str, activation: act.ELU) -> str:
     alpha = float(activation.alpha)
     if builder.dtype == np.float32:
         return builder.node("Elu", x, alpha=alpha)
@@ -222,7 +211,7 @@ def _elu(builder: OnnxGraphBuilder, x: str, activation: ELU) -> str:
                         builder.node("Mul", expm1, builder.constant(alpha)))
 
 
-def _gelu(builder: OnnxGraphBuilder, x: str, activation: GELU) -> str:
+def _gelu(builder: OnnxGraphBuilder, x: str, activation: act.GELU) -> str:
     """``Gelu`` from opset 20 in float32; otherwise z·Φ(z), decomposed.
 
     In a float64 graph, exact GELU evaluates ``Erf`` in float32 (the
@@ -235,9 +224,9 @@ def _gelu(builder: OnnxGraphBuilder, x: str, activation: GELU) -> str:
         # 2Φ(z) ≈ 1 + tanh(√(2/π)(z + 0.044715 z³))
         cube = builder.node("Mul", x, builder.node("Mul", x, x))
         inner = builder.node("Add", x, builder.node(
-            "Mul", cube, builder.constant(GELU._TANH_CUBIC)))
+            "Mul", cube, builder.constant(act.GELU._TANH_CUBIC)))
         odd_part = builder.node("Tanh", builder.node(
-            "Mul", inner, builder.constant(GELU._TANH_SCALE)))
+            "Mul", inner, builder.constant(act.GELU._TANH_SCALE)))
     else:
         # 2Φ(z) = 1 + erf(z/√2)
         scaled = builder.node("Div", x, builder.constant(math.sqrt(2.0)))
@@ -252,20 +241,20 @@ def _gelu(builder: OnnxGraphBuilder, x: str, activation: GELU) -> str:
     return builder.node("Mul", x, cdf)
 
 
-def _identity(builder: OnnxGraphBuilder, x: str, activation: Identity) -> str:
+def _identity(builder: OnnxGraphBuilder, x: str, activation: act.Identity) -> str:
     return x
 
 
 _TRANSLATIONS: dict[type[Activation], ActivationTranslation] = {
-    Identity: _identity,
-    Logistic: _operator("Sigmoid"),
-    Tanh: _operator("Tanh"),
-    ReLU: _operator("Relu"),
-    LeakyReLU: _leaky_relu,
-    ELU: _elu,
-    GELU: _gelu,
-    Softmax: _operator("Softmax", axis=1),
-    Exp: _operator("Exp"),
+    act.Identity: _identity,
+    act.Logistic: _operator("Sigmoid"),
+    act.Tanh: _operator("Tanh"),
+    act.ReLU: _operator("Relu"),
+    act.LeakyReLU: _leaky_relu,
+    act.ELU: _elu,
+    act.GELU: _gelu,
+    act.Softmax: _operator("Softmax", axis=1),
+    act.Exp: _operator("Exp"),
 }
 
 
