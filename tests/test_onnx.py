@@ -372,6 +372,14 @@ def test_register_onnx_activation_checks_its_arguments(activation_class, transla
     assert skmlp_onnx._TRANSLATIONS == before
 
 
+def test_integer_input_is_refused():
+    model = _fitted("relu", "binary", False)
+    with pytest.raises(RuntimeError, match=(
+            r"SkmlpMLPClassifierBP.*wrong type.*Int64TensorType.*Only.*"
+            r"FloatTensorType.*DoubleTensorType.*allowed")):
+        skmlp_onnx.to_onnx(model, np.zeros((1, N_FEATURES), dtype=np.int64))
+
+
 def test_unfitted_model_is_refused():
     with pytest.raises(NotFittedError):
         skmlp_onnx.to_onnx(MLPClassifierBP(), np.zeros((1, 3), dtype=np.float32))
