@@ -16,6 +16,7 @@ import pytest
 
 BENCH_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_mlp.py"
 OVERHEAD_PATH = BENCH_PATH.with_name("bench_overhead.py")
+ONNX_PATH = BENCH_PATH.with_name("bench_onnx.py")
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +137,20 @@ def test_overhead_benchmark_runs(capsys):
         assert math.isclose(row["ratio"], row["skmlp"] / row["sklearn"])
     table = capsys.readouterr().out
     assert "hidden layers" in table and len(table.splitlines()) == 3
+
+
+def test_onnx_benchmark_runs(capsys):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("skl2onnx")
+    spec = importlib.util.spec_from_file_location("bench_onnx", ONNX_PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main(["--calls", "2", "--repeats", "1", "--hidden", "8"])
+    times = result["microseconds"]
+    assert list(times) == ["predict", "predict_proba", "onnxruntime"]
+    for name, value in times.items():
+        assert _positive(value)
+        assert math.isclose(result["ratio_to_onnxruntime"][name],
+                            value / times["onnxruntime"])
+    table = capsys.readouterr().out
+    assert "hidden_layer_sizes=(8,)" in table and len(table.splitlines()) == 5
