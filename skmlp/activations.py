@@ -148,7 +148,7 @@ class Identity(Activation):
         return delta
 
     def output_bound(self, input_bound: float) -> float:
-        """|σ(z)| = |z| ≤ B."""
+        r""":math:`|\sigma(z)| = |z| \le B`."""
         return input_bound
 
 
@@ -190,7 +190,7 @@ class Tanh(Activation):
         return delta
 
     def output_bound(self, input_bound: float) -> float:
-        """|tanh(z)| ≤ 1, whatever z."""
+        r""":math:`|\tanh z| \le 1`, whatever :math:`z`."""
         return 1.0
 
 
@@ -211,7 +211,7 @@ class ReLU(Activation):
         return np.multiply(delta, a > 0, out=delta)
 
     def output_bound(self, input_bound: float) -> float:
-        """0 ≤ max(0, z) ≤ |z| ≤ B."""
+        r""":math:`0 \le \max(0, z) \le |z| \le B`."""
         return input_bound
 
 
@@ -249,7 +249,7 @@ class LeakyReLU(Activation):
         return np.multiply(delta, slope, out=delta)
 
     def output_bound(self, input_bound: float) -> float:
-        """|σ(z)| ≤ max(1, |s|)·|z|."""
+        r""":math:`|\sigma(z)| \le \max(1, |s|) \, |z|`."""
         return max(1.0, abs(self.negative_slope)) * input_bound
 
 
@@ -306,7 +306,8 @@ class ELU(Activation):
         return np.multiply(delta, slope, out=delta)
 
     def output_bound(self, input_bound: float) -> float:
-        """z ≤ B for z > 0, and α·|eᶻ − 1| ≤ α (``expm1`` ≥ −1) otherwise."""
+        r""":math:`z \le B` for :math:`z > 0`, and :math:`\alpha |e^z - 1| \le \alpha`
+        (``expm1`` :math:`\ge -1`) otherwise."""
         return max(input_bound, self.alpha)
 
 
@@ -369,7 +370,7 @@ class GELU(Activation):
         return delta
 
     def output_bound(self, input_bound: float) -> float:
-        """|z·Φ(z)| ≤ |z|: both forms of Φ lie in [0, 1]."""
+        r""":math:`|z \, \Phi(z)| \le |z|`: both forms of :math:`\Phi` lie in [0, 1]."""
         return input_bound
 
 

@@ -123,9 +123,9 @@ class Adam(Optimizer):
 
     .. math::
 
-        \text{outside:}\quad \theta_t = \theta_{t-1} - \eta\,
-            \hat m_t / (\sqrt{\hat v_t} + \epsilon), \qquad
-        \text{inside:}\quad \theta_t = \theta_{t-1} - \eta\,
+        \text{outside:}\quad \theta_t &= \theta_{t-1} - \eta\,
+            \hat m_t / (\sqrt{\hat v_t} + \epsilon), \\
+        \text{inside:}\quad \theta_t &= \theta_{t-1} - \eta\,
             \hat m_t / \sqrt{\hat v_t + \epsilon}.
 
     ``"sklearn"`` and ``"outside"`` differ only while :math:`\beta_2^t` is
