@@ -1,4 +1,5 @@
-"""Batch normalisation: a deep network with and without ``batch_norm=True``.
+"""Batch normalisation: a deep network with and without ``batch_norm=True``
+========================================================================
 
 Trains an 8-hidden-layer ``MLPClassifierBP`` with SGD on scikit-learn's
 digits, with and without batch normalisation, in two settings where the
@@ -47,7 +48,7 @@ RUNS = {
 def main(argv=None) -> dict[str, dict]:
     """Train the four networks; return, by label, the loss curve, the
     per-layer median gradient norms and the test accuracy."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--output", default="batch_norm.png")
     args = parser.parse_args(argv)

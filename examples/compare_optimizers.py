@@ -1,4 +1,5 @@
-"""Compare every optimizer and learning-rate schedule on the digits data.
+"""Compare every optimizer and learning-rate schedule on the digits data
+=====================================================================
 
 Trains ``MLPClassifierBP`` on scikit-learn's bundled digits with each built-in
 optimizer (constant rate), then with each built-in schedule (SGD with
@@ -42,7 +43,7 @@ def train(X_train, y_train, X_test, y_test, *, epochs, **params):
 
 def main(argv=None) -> dict[str, list[float]]:
     """Run the comparison; return the loss curves by label."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--output", default="compare_optimizers.png")
     args = parser.parse_args(argv)

@@ -1,4 +1,5 @@
-"""Write your own optimizer and search its hyperparameters in GridSearchCV.
+"""Write your own optimizer and search its hyperparameters in GridSearchCV
+=======================================================================
 
 ``Lion`` (Chen et al., 2023, "Symbolic discovery of optimization
 algorithms") keeps one momentum buffer and steps by the *sign* of an

@@ -1,4 +1,5 @@
-"""Gradient clipping rescues an exploding run.
+"""Gradient clipping rescues an exploding run
+==========================================
 
 A deep ``MLPRegressorBP`` (three hidden layers of 64 units) trained with SGD
 and momentum on scikit-learn's diabetes data, whose targets are in the
@@ -41,7 +42,7 @@ def global_grad_norms(history) -> np.ndarray:
 def main(argv=None) -> dict[str, dict]:
     """Train with and without clipping; return, by label, the loss curve, the
     global gradient norms, the R² on the training data and the warnings."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--output", default="gradient_clipping.png")
     args = parser.parse_args(argv)

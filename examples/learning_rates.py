@@ -1,4 +1,5 @@
-"""Learning rates: too high, too low, about right, and scheduled.
+"""Learning rates: too high, too low, about right, and scheduled
+=============================================================
 
 Trains a one-hidden-layer ``MLPClassifierBP`` with plain SGD on scikit-learn's
 digits at several constant learning rates and with a decaying schedule:
@@ -45,7 +46,7 @@ RUNS = {
 
 def main(argv=None) -> dict[str, MLPClassifierBP]:
     """Train one model per learning rate; return the fitted models by label."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--output", default="learning_rates.png")
     args = parser.parse_args(argv)

@@ -1,5 +1,7 @@
-"""Train on a data set that is never in memory as a whole: ``partial_fit``
-over chunks read from a memory-mapped file.
+"""Out of core: ``partial_fit`` over chunks of a memory-mapped file
+================================================================
+
+Trains on a data set that is never in memory as a whole.
 
 1. A synthetic 3-class problem (labels from a fixed random "teacher"
    network, features on mixed scales) is written to ``.npy`` files on disk
@@ -117,7 +119,7 @@ def train_with_dask_ml(X, y, *, chunk_size: int, epochs: int, classes, scaler):
 
 def main(argv=None) -> dict[str, float]:
     """Run the comparison; return the scores and sizes by name."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--n-samples", type=int, default=100_000)
     parser.add_argument("--chunk-size", type=int, default=5_000)
     parser.add_argument("--epochs", type=int, default=10)

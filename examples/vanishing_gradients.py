@@ -1,4 +1,5 @@
-"""Vanishing gradients in a deep network: sigmoid vs ReLU, Xavier vs He init.
+"""Vanishing gradients in a deep network: sigmoid vs ReLU, Xavier vs He init
+=========================================================================
 
 Trains an 8-hidden-layer ``MLPClassifierBP`` on scikit-learn's digits four
 times, with the logistic (sigmoid) or ReLU activation and Glorot/Xavier or He
@@ -41,7 +42,7 @@ RUNS = {
 def main(argv=None) -> dict[str, dict]:
     """Train the four networks; return, by label, the per-layer median
     gradient norms, the loss curve, the accuracy and the gradient warnings."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--layers", type=int, default=8, help="hidden layers")
     parser.add_argument("--output", default="vanishing_gradients.png")
