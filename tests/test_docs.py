@@ -16,6 +16,7 @@ import importlib.util
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from skmlp.optimizers import OPTIMIZERS
@@ -97,12 +98,19 @@ def _figures():
 def test_every_schedule_gets_its_rate_curve(tmp_path):
     pytest.importorskip("matplotlib")
     figures = _figures()
-    following = {name for name in SCHEDULERS
-                 if figures.draw_schedule(name, tmp_path / f"{name}.png")}
+    drawn = {name: figures.draw_schedule(name, tmp_path / f"{name}.png")
+             for name in SCHEDULERS}
     assert sorted(p.stem for p in tmp_path.glob("*.png")) == sorted(SCHEDULERS)
     assert all((tmp_path / f"{name}.png").stat().st_size > 5_000 for name in SCHEDULERS)
+    # Each figure shows its own schedule: 0.1 x 0.95^e for "exponential", ...
+    epochs = np.arange(figures.EPOCHS)
+    np.testing.assert_allclose(drawn["exponential"].rates, 0.1 * 0.95**epochs)
+    np.testing.assert_allclose(drawn["step"].rates, 0.1 * 0.1 ** (epochs // 30))
+    assert np.all(drawn["constant"].rates == 0.1)
+    assert len({tuple(d.rates) for d in drawn.values()}) == len(SCHEDULERS) - 1
+    # ... ("adaptive" is constant too: preview does not simulate plateaus.)
     # Only the plateau schedule reads the loss: its figure draws the loss too.
-    assert following == {"plateau"}
+    assert {name for name, d in drawn.items() if d.follows_loss} == {"plateau"}
 
 
 def test_the_plateau_schedule_acts_within_the_previewed_fit():

@@ -47,6 +47,7 @@ def _draw_all(app: Sphinx) -> None:
     app.env.skmlp_schedules_following_loss = {
         name for name in SCHEDULERS
         if draw_schedule(name, pathlib.Path(app.srcdir, FIGURES, f"{name}.png"))
+        .follows_loss
     }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pathlib
 import shutil
+from typing import NamedTuple
 
 import numpy as np
 
@@ -39,9 +40,15 @@ def _preview(scheduler: Scheduler, losses: list[float]) -> np.ndarray:
                              batch_size=BATCH_SIZE, metrics=metrics)
 
 
-def draw_schedule(name: str, path: pathlib.Path) -> bool:
-    """Draw ``SCHEDULERS[name]()``'s rates to ``path``; return whether the
-    schedule follows the loss (then drawn too, dashed)."""
+class Drawn(NamedTuple):
+    """What :func:`draw_schedule` drew."""
+
+    rates: np.ndarray  # the rate of every epoch
+    follows_loss: bool  # whether the rates depend on the loss, drawn dashed
+
+
+def draw_schedule(name: str, path: pathlib.Path) -> Drawn:
+    """Draw ``SCHEDULERS[name]()``'s rates to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -70,7 +77,7 @@ def draw_schedule(name: str, path: pathlib.Path) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
-    return follows
+    return Drawn(rates, follows)
 
 
 def example_argv(gallery_conf: dict, script_vars: dict) -> list[str]:
