@@ -66,7 +66,7 @@ sphinx_gallery_conf = {
     "reset_argv": "skmlp_figures.example_argv",
     "image_scrapers": ("skmlp_figures.saved_figure_scraper",),
     "doc_module": ("skmlp",),
-    "backreferences_dir": "generated/backreferences",
+    "backreferences_dir": "api/generated/backreferences",
     "download_all_examples": False,
     "remove_config_comments": True,
     "show_signature": False,

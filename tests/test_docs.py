@@ -13,19 +13,25 @@ from __future__ import annotations
 import doctest
 import importlib
 import importlib.util
+import pkgutil
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import skmlp
+from skmlp import MLPClassifierBP, MLPRegressorBP
+from skmlp._docs import DOC_URL_TEMPLATE, doc_url_params
 from skmlp.optimizers import OPTIMIZERS
 from skmlp.schedulers import SCHEDULERS
 
 DOCS = Path(__file__).parent.parent / "docs"
-PUBLIC_MODULES = ["skmlp", "skmlp.optimizers", "skmlp.schedulers",
-                  "skmlp.activations", "skmlp.losses", "skmlp.initializers",
-                  "skmlp.callbacks", "skmlp.plotting"]
+API = DOCS / "api" / "index.rst"
+#: skmlp and its public modules (no leading underscore), found on disk.
+PUBLIC_MODULES = ["skmlp", *(
+    f"skmlp.{module.name}" for module in pkgutil.iter_modules(skmlp.__path__)
+    if not module.name.startswith("_"))]
 
 
 def _documented_names(rst: str) -> set[str]:
@@ -44,13 +50,30 @@ def _documented_names(rst: str) -> set[str]:
     return names
 
 
+def test_the_api_reference_has_a_section_per_public_module():
+    api = API.read_text(encoding="utf-8")
+    sections = re.findall(r"^\.\. currentmodule:: (\S+)$", api, flags=re.M)
+    assert sorted(set(sections)) == sorted(PUBLIC_MODULES)
+
+
 def test_the_api_reference_lists_every_public_name():
     public = {f"{name}.{obj}" for name in PUBLIC_MODULES
               for obj in importlib.import_module(name).__all__
               if obj != "__version__"}
-    documented = _documented_names((DOCS / "api.rst").read_text(encoding="utf-8"))
-    assert public - documented == set(), "missing from docs/api.rst"
-    assert documented - public == set(), "not public, or misspelt, in docs/api.rst"
+    documented = _documented_names(API.read_text(encoding="utf-8"))
+    assert public - documented == set(), "missing from docs/api/index.rst"
+    assert documented - public == set(), "not public, or misspelt, there"
+
+
+def test_the_estimators_link_to_their_api_pages():
+    # The HTML repr's "?" (skmlp._docs.DOC_URL_TEMPLATE) points at the pages
+    # that the API reference's autosummary tables generate, in api/generated.
+    assert "/api/generated/{module}.{name}.html" in DOC_URL_TEMPLATE
+    assert ":toctree: generated" in API.read_text(encoding="utf-8")
+    documented = _documented_names(API.read_text(encoding="utf-8"))
+    for estimator in (MLPClassifierBP, MLPRegressorBP):
+        fields = doc_url_params(estimator)
+        assert f"{fields['module']}.{fields['name']}" in documented
 
 
 def _first_column(rst: str, header: str) -> list[str]:
