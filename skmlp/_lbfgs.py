@@ -34,7 +34,7 @@ from ._trainer import (
     notify_epoch_end,
     notify_train_end,
 )
-from .callbacks import Callback
+from .callbacks import Callback, _print_verbose
 from .losses import Loss
 
 #: scikit-learn's schedule names, which its L-BFGS ignores.
@@ -126,9 +126,10 @@ class LbfgsTrainer:
             return value, grads.flat.astype(np.float64)
 
         started = time.perf_counter()
+        stop_reason = None
 
         def end_of_iteration(intermediate_result):
-            nonlocal started
+            nonlocal started, stop_reason
             loss = float(intermediate_result.fun)
             epoch = len(log.history) + 1
             record = {"epoch": epoch, "loss": loss, "validation_score": None,
@@ -137,11 +138,14 @@ class LbfgsTrainer:
             log.loss_curve.append(loss)
             log.history.append(record)
             if est.verbose:
-                print(f"Iteration {len(log.loss_curve)}, loss = {loss:.8f}")
+                _print_verbose(self.callbacks,
+                               f"Iteration {len(log.loss_curve)}, loss = {loss:.8f}")
             np.copyto(params, intermediate_result.x, casting="same_kind")
-            stop = notify_epoch_end(self.callbacks, est, network, params, norm_stats,
-                                    epoch=epoch, record=record)
-            if stop | tasks.end_epoch(params, norm_stats):
+            stop_reason = notify_epoch_end(self.callbacks, est, network, params,
+                                           norm_stats, epoch=epoch, record=record)
+            if tasks.end_epoch(params, norm_stats):
+                stop_reason = stop_reason or "A scikit-learn callback asked to stop."
+            if stop_reason is not None:
                 raise StopIteration
             if epoch - epochs_before < est.max_iter:
                 tasks.begin_epoch(params, norm_stats)
@@ -154,7 +158,6 @@ class LbfgsTrainer:
             callback=end_of_iteration,
             options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
         )
-        n_iter = _check_optimize_result("lbfgs", result, est.max_iter)
         final = result.x.astype(params.dtype)
         if not np.isfinite(final).all():
             raise ValueError(
@@ -168,7 +171,12 @@ class LbfgsTrainer:
                 "finite could be kept from this call. Scale the input data "
                 "(e.g. StandardScaler)."
             )
-        notify_train_end(self.callbacks, est, network, final, norm_stats)
+        if stop_reason is None and result.nit < est.max_iter:
+            stop_reason = f"L-BFGS-B stopped: {result.message}."
+        notify_train_end(self.callbacks, est, network, final, norm_stats,
+                         stop_reason=stop_reason)
+        # After on_train_end (once a progress bar is closed): it may warn.
+        n_iter = _check_optimize_result("lbfgs", result, est.max_iter)
         fitted = {**log.attributes(), "callbacks_": self.callbacks,
                   "n_iter_": n_iter, "loss_": float(result.fun),
                   "stopped_epoch_": None,

@@ -37,7 +37,7 @@ from ._guard import Diverged, DivergenceGuard, NothingFinite
 from ._monitor import Monitor, MonitorState
 from ._network import LayerViews, Network, Workspace
 from ._sklearn_callbacks import FitTasks
-from .callbacks import _batch_norm_kwargs
+from .callbacks import _declared_kwargs, _print_verbose
 from .losses import Loss
 from .schedulers import Horizon
 
@@ -216,28 +216,31 @@ def clip_gradients(grads: NDArray, *, max_norm: float | None,
 
 def notify_epoch_end(callbacks: Sequence, estimator, network: Network,
                      params: NDArray, norm_stats: NDArray, *, epoch: int,
-                     record: dict) -> bool:
-    """Call every callback's ``on_epoch_end``; whether one asked to stop."""
+                     record: dict) -> str | None:
+    """Call every callback's ``on_epoch_end``; if any asked to stop, say which."""
     views = network.views(params, norm_stats)
-    stop = False
-    for callback in callbacks:
-        stop |= bool(callback.on_epoch_end(
+    stoppers = [
+        type(callback).__name__ for callback in callbacks
+        if callback.on_epoch_end(
             estimator, epoch=epoch, record=record, coefs=views.coefs,
             intercepts=views.intercepts,
-            **_batch_norm_kwargs(callback.on_epoch_end, views.batch_norm),
-        ))
-    return stop
+            **_declared_kwargs(callback.on_epoch_end, batch_norm=views.batch_norm),
+        )
+    ]
+    return f"{' and '.join(stoppers)} asked to stop." if stoppers else None
 
 
 def notify_train_end(callbacks: Sequence, estimator, network: Network,
-                     params: NDArray, norm_stats: NDArray) -> None:
+                     params: NDArray, norm_stats: NDArray, *,
+                     stop_reason: str | None) -> None:
     """Call every callback's ``on_train_end`` with the final weights (which
-    it may overwrite in place)."""
+    it may overwrite in place) and why training stopped early, if it did."""
     views = network.views(params, norm_stats)
     for callback in callbacks:
         callback.on_train_end(
             estimator, coefs=views.coefs, intercepts=views.intercepts,
-            **_batch_norm_kwargs(callback.on_train_end, views.batch_norm),
+            **_declared_kwargs(callback.on_train_end, batch_norm=views.batch_norm,
+                               stop_reason=stop_reason),
         )
 
 
@@ -324,7 +327,10 @@ class StochasticTrainer:
             callback.on_train_begin(est, X=X, y=Y)
 
         epochs_before = len(log.history)
-        n_iter, diverged_in, stop, plateau = 0, None, False, False
+        n_iter, diverged_in, stop, plateau, stop_reason = 0, None, False, False, None
+        # Issued after the callbacks' on_train_end (once a progress bar is
+        # closed, so that none is printed over it): (message, category).
+        notices: list[tuple[str, type[Warning]]] = []
         try:
             while not stop and n_iter < est.max_iter:
                 epoch = len(log.history) + 1
@@ -334,7 +340,8 @@ class StochasticTrainer:
                 state, epoch_loss, grad_norms = self._epoch(state, epoch=epoch)
                 n_iter += 1
                 if est.verbose:
-                    print(f"Iteration {n_iter}, loss = {epoch_loss:.8f}")
+                    _print_verbose(self.callbacks,
+                                   f"Iteration {n_iter}, loss = {epoch_loss:.8f}")
 
                 validation_score = validation_loss = None
                 if validating:
@@ -343,7 +350,8 @@ class StochasticTrainer:
                     log.validation_scores.append(validation_score)
                     log.validation_losses.append(validation_loss)
                     if est.verbose:
-                        print(f"Validation score: {validation_score:f}")
+                        _print_verbose(self.callbacks,
+                                       f"Validation score: {validation_score:f}")
                 record = {"epoch": epoch, "loss": epoch_loss,
                           "validation_score": validation_score,
                           "validation_loss": validation_loss,
@@ -363,11 +371,14 @@ class StochasticTrainer:
                              "validation_loss": validation_loss},
                 ))
                 if stopping.exhausted(state.stopping):
-                    state, plateau = self._on_plateau(state, validating)
-                stop = plateau
-                stop |= notify_epoch_end(self.callbacks, est, network, state.params,
-                                         state.norm_stats, epoch=epoch, record=record)
-                stop |= tasks.end_epoch(state.params, state.norm_stats)
+                    state, stop_reason = self._on_plateau(state, validating)
+                    plateau = stop_reason is not None
+                stopper = notify_epoch_end(self.callbacks, est, network, state.params,
+                                           state.norm_stats, epoch=epoch, record=record)
+                if tasks.end_epoch(state.params, state.norm_stats):
+                    stopper = stopper or "A scikit-learn callback asked to stop."
+                stop_reason = stop_reason or stopper
+                stop = stop_reason is not None
                 if state.stopping.is_best:
                     guard.keep_best(state, epoch=epoch, n_iter=n_iter)
                     if validating:
@@ -375,15 +386,17 @@ class StochasticTrainer:
                                                guard.best.state.norm_stats)
                 stop |= mode.incremental
             if not stop and not self.scheduler.ends_at_horizon(state.scheduler_state):
-                warnings.warn(
+                notices.append((
                     f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
                     "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning, stacklevel=5,
-                )
+                    ConvergenceWarning,
+                ))
         except Diverged:
             diverged_in = len(log.history) + 1
+            stop_reason = f"Training diverged in epoch {diverged_in}."
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.", stacklevel=5)
+            stop_reason = "Training interrupted by user."
+            notices.append((stop_reason, UserWarning))
 
         # Early stopping hands back the best epoch's weights at the end of a
         # fit; partial_fit trains on from its latest weights until the rule
@@ -399,15 +412,17 @@ class StochasticTrainer:
         if message is not None:
             if restore is None:
                 raise NothingFinite(message)
-            warnings.warn(message, ConvergenceWarning, stacklevel=5)
+            notices.append((message, ConvergenceWarning))
             state, n_iter = restore.state, restore.n_iter
             log.truncate(restore.epoch)
             returned = Weights(state.params, state.norm_stats)
             best_weights = returned if validating else None
-        for message in gradient_warnings(log.history[epochs_before:]):
-            warnings.warn(message, ConvergenceWarning, stacklevel=5)
+        notices += [(message, ConvergenceWarning)
+                    for message in gradient_warnings(log.history[epochs_before:])]
         notify_train_end(self.callbacks, est, network, returned.params,
-                         returned.norm_stats)
+                         returned.norm_stats, stop_reason=stop_reason)
+        for message, category in notices:
+            warnings.warn(message, category, stacklevel=5)
         return (returned.params, returned.norm_stats,
                 {**self._fitted_attributes(state, log, n_iter, best_weights),
                  "stopped_epoch_": stopped_epoch})
@@ -622,17 +637,19 @@ class StochasticTrainer:
         return X_train, Y_train, sw_train, ValidationSet(X_val, Y_val, sw_val)
 
     def _on_plateau(self, state: TrainingState, validation: bool
-                    ) -> tuple[TrainingState, bool]:
+                    ) -> tuple[TrainingState, str | None]:
         """The stopping rule is exhausted: the schedule decides (most stop;
-        scikit-learn's ``"adaptive"`` lowers the rate and carries on)."""
+        scikit-learn's ``"adaptive"`` lowers the rate and carries on).
+        Returns the new state and, if training stops, why."""
         est = self.estimator
         what = "Validation score" if validation else "Training loss"
         message = (f"{what} did not improve more than tol={est.tol:f} for "
                    f"{est.n_iter_no_change} consecutive epochs.")
         scheduler_state, stop = self.scheduler.on_plateau(state.scheduler_state)
         if est.verbose:
-            print(message + (" Stopping." if stop else " Setting learning rate to "
-                             f"{scheduler_state.learning_rate:f}"))
+            _print_verbose(self.callbacks, message + (
+                " Stopping." if stop
+                else f" Setting learning rate to {scheduler_state.learning_rate:f}"))
         stopping = state.stopping if stop else state.stopping._replace(wait=0)
-        return state._replace(scheduler_state=scheduler_state,
-                              stopping=stopping), stop
+        return (state._replace(scheduler_state=scheduler_state, stopping=stopping),
+                message if stop else None)

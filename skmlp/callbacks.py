@@ -46,6 +46,7 @@ import importlib
 import inspect
 import math
 import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -141,8 +142,12 @@ class Callback(PlainStateMixin, ParamsMixin):
 
     def on_train_end(self, estimator, *, coefs: Sequence[NDArray],
                      intercepts: Sequence[NDArray],
-                     batch_norm: BatchNormParams | None = None) -> None:
+                     batch_norm: BatchNormParams | None = None,
+                     stop_reason: str | None = None) -> None:
         """Called once after the last epoch, before the weights are assigned.
+
+        Warnings about the call (an unconverged or diverged fit, vanishing
+        gradients) are issued after this hook.
 
         Parameters
         ----------
@@ -153,16 +158,23 @@ class Callback(PlainStateMixin, ParamsMixin):
         batch_norm : named tuple of lists of ndarray, or None
             The final batch-normalisation parameters and statistics (see
             :meth:`on_epoch_end`); this hook may overwrite them in place too.
+        stop_reason : str or None
+            Why training stopped before ``max_iter`` epochs, as a sentence
+            (the stopping rule's, a callback's, divergence or an interrupt);
+            ``None`` when it ran them all (``partial_fit``: its one epoch).
+            Passed, like ``batch_norm``, only to hooks that declare it.
         """
 
 
-def _batch_norm_kwargs(hook, batch_norm: BatchNormParams | None) -> dict[str, Any]:
-    """``{"batch_norm": batch_norm}`` if ``hook`` declares that parameter (or
-    ``**kwargs``), else ``{}``: hooks written before it existed don't get it."""
+def _declared_kwargs(hook, **optional) -> dict[str, Any]:
+    """The keyword arguments of ``optional`` that ``hook`` declares (all of
+    them if it takes ``**kwargs``): hooks written before a keyword existed
+    don't get it."""
     parameters = inspect.signature(hook).parameters.values()
-    if any(p.name == "batch_norm" or p.kind is p.VAR_KEYWORD for p in parameters):
-        return {"batch_norm": batch_norm}
-    return {}
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return optional
+    names = {p.name for p in parameters}
+    return {name: value for name, value in optional.items() if name in names}
 
 
 def _copy_weights(arrays: Sequence[NDArray]) -> list[NDArray]:
@@ -472,15 +484,26 @@ class BestWeights(_BestTracker):
                                         _copy_weights(intercepts))
 
 
+#: Whether ProgressBar has said, in a terminal, that tqdm is missing.
+_no_tqdm_said = False
+
+
 class ProgressBar(Callback):
     """A progress bar over the epochs, with the loss (needs tqdm).
 
-    Shows one bar per ``fit`` call (``max_iter`` epochs; it stops early if
-    training does) with the latest loss and validation score. tqdm is an
-    optional dependency (``pip install "skmlp[progress]"``), imported only
-    when training starts. The bar is silent, and training unaffected, when
-    tqdm is not installed or standard error (where tqdm writes) is not a
-    terminal, unless ``force=True``.
+    Shows one bar per ``fit`` call (``max_iter`` epochs) with the latest loss
+    and validation score. When training stops before ``max_iter`` epochs
+    (the stopping rule, a callback, divergence, an interrupt), a line under
+    the closed bar says why. tqdm is an optional dependency (``pip install
+    "skmlp[progress]"``), imported only when training starts. The bar is
+    shown when standard error (where tqdm writes) is a terminal, or always
+    with ``force=True``; elsewhere (a log file, a pipe) it stays silent. In a
+    terminal without tqdm it says so once, in a warning, and training goes
+    on without a bar.
+
+    The bar shares the terminal with the estimator's output: ``verbose``
+    lines are printed above it, and the warnings a call issues at its end
+    come after the closed bar.
 
     Parameters
     ----------
@@ -534,6 +557,7 @@ class ProgressBar(Callback):
 
     def on_train_begin(self, estimator, *, X, y) -> None:
         """Open the bar (if tqdm is installed and stderr is a terminal)."""
+        global _no_tqdm_said
         self._validate_params()
         self.bar_ = None
         self.enabled_ = False
@@ -546,9 +570,16 @@ class ProgressBar(Callback):
                     "ProgressBar(force=True) needs tqdm: pip install "
                     "'skmlp[progress]' (or pip install tqdm)."
                 )
+            if not _no_tqdm_said:  # once per process, not once per fit
+                warnings.warn(
+                    "ProgressBar shows no bar: tqdm is not installed. Install "
+                    "it with pip install 'skmlp[progress]' (or pip install "
+                    "tqdm); training is not affected.", UserWarning, stacklevel=1,
+                )
+                _no_tqdm_said = True
             return
         self.bar_ = tqdm(total=estimator.max_iter, unit="epoch", leave=self.leave,
-                         desc=self.desc or type(estimator).__name__)
+                         desc=self._label(estimator))
         self.enabled_ = True
 
     def on_epoch_end(self, estimator, *, epoch, record, coefs, intercepts) -> None:
@@ -561,11 +592,34 @@ class ProgressBar(Callback):
         self.bar_.set_postfix(postfix, refresh=False)
         self.bar_.update(1)
 
-    def on_train_end(self, estimator, *, coefs, intercepts) -> None:
-        """Close the bar."""
-        if self.bar_ is not None:
-            self.bar_.close()
+    def on_train_end(self, estimator, *, coefs, intercepts,
+                     stop_reason: str | None = None) -> None:
+        """Close the bar; say why training stopped early, if it did."""
+        if self.bar_ is None:
+            return
+        self.bar_.close()
+        if stop_reason is not None:
+            self.bar_.write(
+                f"{self._label(estimator)} stopped after {self.bar_.n} of "
+                f"{self.bar_.total} epochs: {stop_reason}", file=sys.stderr)
         self.bar_ = None
+
+    def _label(self, estimator) -> str:
+        return self.desc or type(estimator).__name__
+
+
+def _print_verbose(callbacks: Sequence[Callback], line: str) -> None:
+    """Print a line of ``verbose`` output above any open :class:`ProgressBar`.
+
+    tqdm clears the bar, prints the line and redraws the bar, so the two
+    never share a terminal line.
+    """
+    for callback in callbacks:
+        bar = getattr(callback, "bar_", None)
+        if isinstance(callback, ProgressBar) and bar is not None:
+            bar.write(line, file=sys.stdout)
+            return
+    print(line)
 
 
 def _isatty(stream) -> bool:

@@ -6,8 +6,11 @@ the epoch of interest, a fit without callbacks) or from small reference
 computations written here, never from the callback under test.
 """
 
+import contextlib
+import io
 import math
 import pickle
+import re
 import sys
 import warnings
 
@@ -15,11 +18,13 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_diabetes, load_digits
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skmlp import MLPClassifierBP, MLPRegressorBP
+from skmlp import callbacks as callbacks_module
 from skmlp.callbacks import BestWeights, Callback, EarlyStopping, ProgressBar
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -578,11 +583,187 @@ def test_progress_bar_force_shows_it_anywhere(capsys):
 def test_progress_bar_without_tqdm(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm", None)
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    monkeypatch.setattr(callbacks_module, "_no_tqdm_said", False)
+
+    def fit_and_say():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est = MLPClassifierBP((4,), max_iter=2, random_state=0,
+                                  callbacks=[ProgressBar()]).fit(X, Y)
+        assert est.n_iter_ == 2 and not est.callbacks_[0].enabled_
+        return [str(w.message) for w in caught if "tqdm" in str(w.message)]
+
+    # Silent where no bar would be shown anyway (not a terminal).
+    assert fit_and_say() == []
+    # In a terminal: said once, however many fits.
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    est = MLPClassifierBP((4,), max_iter=2, random_state=0,
-                          callbacks=[ProgressBar()]).fit(X, Y)
-    assert est.n_iter_ == 2 and not est.callbacks_[0].enabled_
+    said = fit_and_say() + fit_and_say() + fit_and_say()
+    assert len(said) == 1
+    assert "tqdm is not installed" in said[0] and "skmlp[progress]" in said[0]
     assert capsys.readouterr().err == ""
     with pytest.raises(ImportError, match=r"skmlp\[progress\]"):
         MLPClassifierBP((4,), max_iter=2, callbacks=[
             ProgressBar(force=True)]).fit(X, Y)
+
+
+def _screen(text):
+    """The lines a terminal shows for ``text``: a carriage return moves to
+    the start of the line, and what follows overwrites it (tqdm redraws its
+    bar so)."""
+    lines, line, column = [], [], 0
+    for char in text:
+        if char == "\n":
+            lines.append("".join(line).rstrip())
+            line, column = [], 0
+        elif char == "\r":
+            column = 0
+        else:
+            line[column:column + 1] = [char]
+            column += 1
+    lines.append("".join(line).rstrip())
+    return [line for line in lines if line]
+
+
+def test_screen_overwrites_after_a_carriage_return():
+    assert _screen("abc\rX\nde\r  \rf") == ["Xbc", "f"]
+
+
+@contextlib.contextmanager
+def _terminal():
+    """Standard output and standard error sharing one stream, as in a
+    terminal; warnings are printed to it as Python prints them. (Set up in
+    the test itself: pytest's capture resets the streams when the test's
+    call begins.)"""
+    pytest.importorskip("tqdm")
+    stream = io.StringIO()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        stream.write(warnings.formatwarning(message, category, filename, lineno,
+                                            line))
+
+    with (contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream),
+          warnings.catch_warnings()):
+        warnings.simplefilter("always")
+        warnings.showwarning = show
+        yield stream
+
+
+def _bar_lines(lines):
+    return [i for i, line in enumerate(lines) if "epoch/s" in line or "epoch]" in line]
+
+
+def test_progress_bar_verbose_lines_are_printed_above_it():
+    with _terminal() as terminal:
+        est = MLPClassifierBP((4,), max_iter=4, random_state=0, verbose=True,
+                              early_stopping=True,
+                              callbacks=[ProgressBar(force=True)]).fit(X, Y)
+    lines = _screen(terminal.getvalue())
+    expected = []
+    for k, (loss, score) in enumerate(zip(est.loss_curve_, est.validation_scores_)):
+        expected += [f"Iteration {k + 1}, loss = {loss:.8f}",
+                     f"Validation score: {score:f}"]
+    # Every verbose line whole and on its own, in order; the finished bar
+    # below them, then the end-of-fit warning.
+    assert lines[:8] == expected
+    assert _bar_lines(lines) == [8] and "4/4" in lines[8]
+
+
+@pytest.mark.parametrize(("solver", "message"), [
+    ("sgd", "Stochastic Optimizer: Maximum iterations (3)"),
+    ("lbfgs", "lbfgs failed to converge after 3 iteration(s)"),
+])
+def test_progress_bar_is_closed_before_the_end_of_fit_warnings(solver, message):
+    with _terminal() as terminal:
+        MLPClassifierBP((4,), solver=solver, max_iter=3, random_state=0,
+                        callbacks=[ProgressBar(force=True)]).fit(X, Y)
+    lines = _screen(terminal.getvalue())
+    warned = [i for i, line in enumerate(lines) if "ConvergenceWarning" in line]
+    assert len(warned) == 1 and message in lines[warned[0]]
+    # The finished bar, then the warning on a line of its own (starting with
+    # the file name, not after a bar), and no bar redrawn after it.
+    assert _bar_lines(lines) == [warned[0] - 1] and "3/3" in lines[warned[0] - 1]
+    assert re.match(r"\S+:\d+: ConvergenceWarning: ", lines[warned[0]])
+    assert not any("stopped after" in line for line in lines)
+
+
+def _stop_line(stream):
+    lines = _screen(stream.getvalue())
+    stopped = [i for i, line in enumerate(lines) if " stopped after " in line]
+    assert len(stopped) == 1, lines
+    assert _bar_lines(lines)[-1] == stopped[0] - 1  # right under the closed bar
+    return lines[stopped[0]]
+
+
+def test_progress_bar_says_why_the_stopping_rule_stopped():
+    with _terminal() as terminal:
+        est = MLPClassifierBP((8,), max_iter=200, early_stopping=True,
+                              n_iter_no_change=3, random_state=0,
+                              callbacks=[ProgressBar(force=True)]).fit(X, Y)
+    assert est.n_iter_ < 200
+    assert _stop_line(terminal) == (
+        f"MLPClassifierBP stopped after {est.n_iter_} of 200 epochs: Validation "
+        "score did not improve more than tol=0.000100 for 3 consecutive epochs.")
+
+
+def test_progress_bar_says_which_callback_stopped():
+    with _terminal() as terminal:
+        est = MLPClassifierBP(**NOISY, max_iter=200, callbacks=[
+            Recorder(stop_at=5), ProgressBar(force=True, desc="noisy")]).fit(X, Y)
+    assert est.n_iter_ == 5
+    assert _stop_line(terminal) == (
+        "noisy stopped after 5 of 200 epochs: Recorder asked to stop.")
+
+
+def test_progress_bar_says_that_training_diverged():
+    # examples/gradient_clipping.py's run without clipping
+    X_reg, y_reg = load_diabetes(return_X_y=True)
+    reg = MLPRegressorBP(hidden_layer_sizes=(64, 64, 64), solver="sgd",
+                         learning_rate_init=3e-4, batch_size=32, max_iter=50,
+                         random_state=0, callbacks=[ProgressBar(force=True)])
+    with _terminal() as terminal, pytest.warns(ConvergenceWarning,
+                                               match="diverged") as caught:
+        reg.fit(StandardScaler().fit_transform(X_reg), y_reg)
+    diverged_in = int(re.search(r"in epoch (\d+)", str(caught[0].message))[1])
+    assert _stop_line(terminal) == (
+        f"MLPRegressorBP stopped after {diverged_in - 1} of 50 epochs: "
+        f"Training diverged in epoch {diverged_in}.")
+
+
+def test_progress_bar_says_why_lbfgs_stopped():
+    with _terminal() as terminal:
+        est = MLPClassifierBP((8,), solver="lbfgs", max_iter=500, random_state=0,
+                              callbacks=[ProgressBar(force=True)]).fit(X, Y)
+    assert est.n_iter_ < 500
+    assert _stop_line(terminal).startswith(
+        f"MLPClassifierBP stopped after {est.n_iter_} of 500 epochs: L-BFGS-B "
+        "stopped: CONVERGENCE")
+
+
+class StopReason(Callback):
+    """Records the ``stop_reason`` its ``on_train_end`` declares."""
+
+    def on_train_end(self, estimator, *, coefs, intercepts, stop_reason):
+        self.stop_reason_ = stop_reason
+
+
+@pytest.mark.parametrize(("params", "reason"), [
+    (dict(max_iter=3), None),  # ran every epoch
+    (dict(max_iter=50, n_iter_no_change=2, tol=1.0),
+     "Training loss did not improve more than tol=1.000000 for 2 consecutive "
+     "epochs."),
+    (dict(max_iter=50, callbacks=[Recorder(stop_at=3), EarlyStopping(patience=1,
+                                                                     min_delta=9)]),
+     "Recorder and EarlyStopping asked to stop."),
+    (dict(solver="lbfgs", max_iter=3), None),
+])
+def test_on_train_end_gets_the_stop_reason_when_it_declares_it(params, reason):
+    callbacks = [*params.get("callbacks", []), StopReason()]
+    est = MLPClassifierBP((4,), random_state=0,
+                          **{**params, "callbacks": callbacks}).fit(X, Y)
+    assert est.callbacks_[-1].stop_reason_ == reason
+
+
+def test_partial_fit_trains_its_one_epoch_without_a_stop_reason():
+    est = MLPClassifierBP((4,), random_state=0, callbacks=[StopReason()])
+    est.partial_fit(X, Y, classes=np.unique(Y))
+    assert est.callbacks_[0].stop_reason_ is None
