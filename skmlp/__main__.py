@@ -4,11 +4,13 @@ Trains :class:`~skmlp.MLPClassifierBP` on the bundled digits data and
 :class:`~skmlp.MLPRegressorBP` on the bundled diabetes data, each inside
 ``Pipeline(StandardScaler(), ...)`` (the regressor's target standardised
 too), next to scikit-learn's ``MLPClassifier`` and ``MLPRegressor`` with the
-same parameters, and prints what each learned.
+same parameters, and prints what each learned. ``python -m skmlp --help``
+says so and exits.
 """
 
 from __future__ import annotations
 
+import argparse
 import time
 import warnings
 
@@ -39,8 +41,35 @@ def _row(task: str, name: str, estimator, data) -> str:
             f"{seconds:>10.3f}{mlp.n_iter_:>8d}{mlp.loss_:>12.5f}")
 
 
-def main() -> None:
-    """Train and compare; print one line per model."""
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m skmlp",
+        description=(
+            "Demo: train skmlp's MLPClassifierBP on scikit-learn's bundled "
+            "digits data and MLPRegressorBP on its diabetes data, next to "
+            "scikit-learn's MLPClassifier and MLPRegressor with the same "
+            "parameters and random_state, plus a few settings scikit-learn "
+            "does not have (other optimizers, schedules, activations, "
+            "initialisers). Prints one line per model: test score, fit time, "
+            "epochs and final loss. Takes a few seconds; needs no download."
+        ),
+        epilog="Documentation: https://skmlp.readthedocs.io",
+    )
+    parser.add_argument("--version", action="version",
+                        version=f"skmlp {__version__}")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Train and compare; print one line per model.
+
+    Parameters
+    ----------
+    argv : list of str or None, default=None
+        The command-line arguments (``sys.argv[1:]`` if ``None``): only
+        ``--help`` and ``--version``.
+    """
+    _parser().parse_args(argv)
     digits = train_test_split(*load_digits(return_X_y=True), test_size=0.25,
                               random_state=0)
     diabetes = train_test_split(*load_diabetes(return_X_y=True), test_size=0.25,
