@@ -57,7 +57,8 @@ class LossCurveDisplay:
 
     - ``"loss"``: the training loss per epoch (``loss_curve_``), with the
       validation scores (``validation_scores_``, when ``early_stopping=True``)
-      on a second y axis;
+      on a second y axis, each y axis coloured as its line (and no legend
+      box, which would cover one of the curves);
     - ``"learning_rate"``: the learning rate of every epoch
       (``learning_rate_curve_``);
     - ``"grad_norms"``: for every layer, the mean L2 norm of ∂J/∂W⁽ˡ⁾ per
@@ -211,7 +212,12 @@ class LossCurveDisplay:
                            **{"color": "C1", **kwargs})
         twin.set_ylabel("validation score")
         self.ax_validation_ = twin
-        ax.legend(lines, [line.get_label() for line in lines], fontsize="small")
+        # No legend box: matplotlib's placement ignores the other axes' line,
+        # so a box would cover one of the curves. Each y axis is coloured as
+        # its line instead, and names it.
+        for axis, line in ((ax, lines[0]), (twin, lines[-1])):
+            axis.yaxis.label.set_color(line.get_color())
+            axis.tick_params(axis="y", colors=line.get_color())
         return lines
 
     @classmethod

@@ -49,8 +49,20 @@ def test_loss_curve_with_validation_scores(pyplot, fitted):
     assert loss.axes is display.ax_ and display.figure_ is display.ax_.figure
     assert display.ax_.get_xlabel() == "epoch"
     assert display.ax_.get_title() == "MLPClassifierBP"
-    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
-    assert legend == ["training loss", "validation score"]
+    # No legend box (it would cover a curve): each y axis is coloured as its
+    # line and named by its label.
+    assert display.ax_.get_legend() is None
+    assert display.ax_validation_.get_legend() is None
+    for axis, line, name in ((display.ax_, loss, "training loss"),
+                             (display.ax_validation_, validation,
+                              "validation score")):
+        assert axis.get_ylabel() == name
+        assert axis.yaxis.label.get_color() == line.get_color()
+        assert all(tick.label2.get_color() == line.get_color() if
+                   axis is display.ax_validation_ else
+                   tick.label1.get_color() == line.get_color()
+                   for tick in axis.yaxis.get_major_ticks())
+    assert loss.get_color() != validation.get_color()
 
 
 def test_loss_curve_without_validation_scores(pyplot):
@@ -166,3 +178,45 @@ def test_without_matplotlib_the_error_names_the_extra(monkeypatch, fitted):
     # Importing the module needs no matplotlib.
     monkeypatch.delitem(sys.modules, "skmlp.plotting")
     import skmlp.plotting  # noqa: F401
+
+
+def _lines_under_legends(figure):
+    """The labels of the lines that a legend box of ``figure`` covers, as
+    drawn (a legend on one axes can cover the line of its twin)."""
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    covered = []
+    for legend in filter(None, (ax.get_legend() for ax in figure.axes)):
+        box = legend.get_window_extent(renderer)
+        for ax in figure.axes:
+            for line in ax.get_lines():
+                path = line.get_transform().transform_path(line.get_path())
+                if path.intersects_bbox(box, filled=False):
+                    covered.append(line.get_label())
+    return covered
+
+
+@pytest.mark.parametrize("kind", ["loss", "learning_rate", "grad_norms"])
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_legends_cover_no_curve(pyplot, kind, early_stopping):
+    est = MLPClassifierBP((16, 16), max_iter=40, early_stopping=early_stopping,
+                          n_iter_no_change=100, random_state=0).fit(X, Y)
+    display = LossCurveDisplay.from_estimator(est, kind=kind)
+    assert _lines_under_legends(display.figure_) == []
+
+
+def test_the_validation_scores_are_not_covered(pyplot):
+    # The usual shapes: the loss falls, the score rises to a plateau, so the
+    # upper right corner, free of the loss, holds the scores.
+    epochs = np.arange(1, 61)
+    display = LossCurveDisplay(
+        epochs=epochs, loss_curve=2.2 * np.exp(-epochs / 10) + 0.1,
+        validation_scores=0.95 - 0.7 * np.exp(-epochs / 5)).plot()
+    assert _lines_under_legends(display.figure_) == []
+
+
+def test_the_legend_check_sees_a_covered_line(pyplot):
+    _, ax = pyplot.subplots()
+    ax.plot([0, 1], [0, 1], label="diagonal")
+    ax.legend(loc="center")
+    assert _lines_under_legends(ax.figure) == ["diagonal"]
