@@ -31,7 +31,8 @@ from skmlp.schedulers import SCHEDULERS, MultiStepLR, StepLR
 LEARNING_RATES = {"sgd": 0.05, "adagrad": 0.05, "adadelta": 1.0}
 #: Schedules whose defaults would not act within 30 epochs (StepLR steps
 #: every 30, MultiStepLR at 30 and 80), made to act within them.
-SCHEDULES = {"step": StepLR(step_size=10), "multistep": MultiStepLR(milestones=(15, 25))}
+SCHEDULES = {"step": StepLR(step_size=10),
+             "multistep": MultiStepLR(milestones=(15, 25))}
 
 
 def train(X_train, y_train, X_test, y_test, *, epochs, **params):

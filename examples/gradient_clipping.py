@@ -84,30 +84,39 @@ def _plot(results: dict[str, dict], path: str) -> None:
     except ImportError:
         print("matplotlib is not installed: no figure (pip install 'skmlp[plot]').")
         return
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
+    import re
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5.2), layout="constrained")
+    styles = [dict(linestyle="none", marker="X", markersize=10),
+              dict(linestyle="-", marker="o", markersize=3),
+              dict(linestyle="--", marker="^", markersize=3)]
     for index, (label, result) in enumerate(results.items()):
-        color = f"C{index}"
+        style = dict(color=f"C{index}", **styles[index])
         epochs = np.arange(1, len(result["loss_curve"]) + 1)
-        left.plot(epochs, result["loss_curve"], color=color, marker=".",
+        left.plot(epochs, result["loss_curve"], **style,
                   label=f"{label} (R² {result['r2']:.2f})")
-        right.plot(epochs, result["grad_norms"], color=color, marker=".", label=label)
+        right.plot(epochs, result["grad_norms"], **style)
         if result["threshold"] is None:
-            left.plot(epochs[-1], result["loss_curve"][-1], "x", color=color,
-                      markersize=12, mew=3)
-            left.annotate("diverged in the next epoch",
+            diverged = next(re.search(r"in epoch (\d+); kept epoch (\d+)", message)
+                            for message in result["warnings"] if "diverged" in message)
+            left.annotate(f"{label}: diverged in epoch {diverged[1]};\n"
+                          f"epoch {diverged[2]} kept, the lowest loss",
                           (epochs[-1], result["loss_curve"][-1]),
-                          xytext=(8, 4), textcoords="offset points", color=color)
+                          xytext=(0.3, 0.85), textcoords="axes fraction",
+                          color=style["color"], arrowprops=dict(
+                              arrowstyle="->", color=style["color"]))
         else:
-            right.axhline(result["threshold"], color=color, linestyle=":",
-                          label=f"threshold {result['threshold']:g}")
+            right.axhline(result["threshold"], color=style["color"], linestyle=":")
+            right.annotate(f"clip_grad_norm={result['threshold']:g}",
+                           (1, result["threshold"]), xycoords=("axes fraction", "data"),
+                           xytext=(-4, 4), textcoords="offset points", ha="right",
+                           color=style["color"])
     left.set(yscale="log", xlabel="epoch", ylabel="training loss (squared error / 2)",
              title="Training loss, SGD at learning_rate_init=3e-4")
     right.set(yscale="log", xlabel="epoch",
               ylabel="global gradient norm (before clipping)",
-              title="Gradient norms")
-    left.legend(fontsize=8)
-    right.legend(fontsize=8)
-    fig.tight_layout()
+              title="Gradient norms, far above the thresholds (dotted)")
+    fig.legend(loc="outside lower center", ncols=3, frameon=False)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     print(f"Figure written to {path}")

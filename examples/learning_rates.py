@@ -84,14 +84,21 @@ def _plot(models: dict[str, MLPClassifierBP], path: str) -> None:
         return
     from skmlp.plotting import LossCurveDisplay
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
-    for label, model in models.items():
-        LossCurveDisplay.from_estimator(model, ax=left, label=label, name="")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5.2), layout="constrained")
+    styles = [dict(color="C3", linestyle="-"), dict(color="C1", linestyle="--"),
+              dict(color="C7", linestyle=":"), dict(color="C0", linestyle="-."),
+              dict(color="C2", linestyle="-", linewidth=2.5)]
+    for (label, model), style in zip(models.items(), styles):
+        LossCurveDisplay.from_estimator(model, ax=left, label=label, name="", **style)
         LossCurveDisplay.from_estimator(model, kind="learning_rate", ax=right,
-                                        label=label, name="")
+                                        label=label, name="", **style)
+    # One legend for both panels, below them, where it covers no curve.
+    for ax in (left, right):
+        ax.get_legend().remove()
+    fig.legend(*left.get_legend_handles_labels(), loc="outside lower center",
+               ncols=5, frameon=False)
     left.set(yscale="log", title="Training loss (SGD, digits)")
     right.set(yscale="log", title="Learning rate per epoch")
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     print(f"Figure written to {path}")

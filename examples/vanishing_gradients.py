@@ -86,14 +86,23 @@ def _plot(results: dict[str, dict], path: str) -> None:
     except ImportError:
         print("matplotlib is not installed: no figure (pip install 'skmlp[plot]').")
         return
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
-    styles = {"sigmoid": "-", "ReLU": "--"}
-    for label, result in results.items():
+    from matplotlib.ticker import MaxNLocator
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5.2), layout="constrained")
+    # Colour: the activation; line style and marker: the initialisation.
+    colors = {"sigmoid": "C0", "ReLU": "C3"}
+    styles = {"Xavier": dict(linestyle="-", marker="o"),
+              "He": dict(linestyle="--", marker="s")}
+    for index, (label, result) in enumerate(results.items()):
+        activation, init = label.split(", ")
+        style = dict(color=colors[activation], **styles[init.split()[0]])
         norms = result["grad_norms"]
-        style = styles[label.split(",")[0]]
-        left.plot(np.arange(1, len(norms) + 1), norms, style, marker="o", label=label)
+        left.plot(np.arange(1, len(norms) + 1), norms, **style,
+                  label=f"{label} (training accuracy {result['accuracy']:.2f})")
+        # Markers on alternate epochs, so that curves on top of one another
+        # (both sigmoid nets stay at chance) both show.
         right.plot(np.arange(1, len(result["loss_curve"]) + 1), result["loss_curve"],
-                   style, label=f"{label} (accuracy {result['accuracy']:.2f})")
+                   **style, markevery=(index % 2, 2))
     n_layers = len(norms)
     left.set_xticks(np.arange(1, n_layers + 1),
                     [*map(str, range(1, n_layers)), "out"])
@@ -102,10 +111,9 @@ def _plot(results: dict[str, dict], path: str) -> None:
              title="Per-layer gradient norms")
     right.set(yscale="log", xlabel="epoch", ylabel="training loss",
               title="Training loss")
-    left.legend(fontsize=8)
-    right.legend(fontsize=8)
+    right.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.legend(loc="outside lower center", ncols=2, frameon=False)
     fig.suptitle(f"{n_layers - 1} hidden layers of 32 units, SGD on digits")
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     print(f"Figure written to {path}")

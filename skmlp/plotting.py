@@ -21,6 +21,7 @@ from ._lbfgs import uses_lbfgs
 __all__ = ["LossCurveDisplay"]
 
 _KINDS = ("loss", "learning_rate", "grad_norms")
+_LINE_STYLES = ("-", "--", "-.", ":")
 
 
 def _pyplot():
@@ -158,8 +159,8 @@ class LossCurveDisplay:
         if self.kind not in _KINDS:
             raise ValueError(f"kind must be one of {_KINDS}; got {self.kind!r}.")
         plt = _pyplot()
-        if ax is None:
-            _, ax = plt.subplots()
+        if ax is None:  # labels and ticks kept inside the figure
+            _, ax = plt.subplots(layout="constrained")
         epochs = np.asarray(self.epochs)
         label = kwargs.pop("label", None)
         self.ax_validation_ = None
@@ -172,14 +173,18 @@ class LossCurveDisplay:
             rates = np.asarray(self.learning_rates, dtype=float)
             if rates.size and rates.min() > 0 and rates.max() > 100 * rates.min():
                 ax.set_yscale("log")  # the rate spans orders of magnitude
-            ax.legend(fontsize="small")
+            if label is not None:  # one run needs no legend: the y label says it
+                ax.legend(fontsize="small")
         else:
             norms = np.atleast_2d(np.asarray(self._required("grad_norms"),
                                              dtype=float))
             names = [name if label is None else f"{label}: {name}"
                      for name in _layer_names(norms.shape[1])]
+            # Layers' norms are often close: a line style each, as well as a
+            # colour, unless the caller sets one.
             lines = [ax.plot(epochs, norms[:, layer], label=names[layer],
-                             **kwargs)[0] for layer in range(norms.shape[1])]
+                             **{"linestyle": _LINE_STYLES[layer % 4], **kwargs})[0]
+                     for layer in range(norms.shape[1])]
             ax.set_yscale("log")
             ax.set_ylabel("mean gradient norm ‖∂J/∂W‖")
             ax.legend(fontsize="small")
@@ -201,7 +206,8 @@ class LossCurveDisplay:
                         label=label or "training loss", **kwargs)
         ax.set_ylabel("training loss")
         if self.validation_scores is None:
-            ax.legend(fontsize="small")  # every labelled line of ax
+            if label is not None:  # one run needs no legend: the y label says it
+                ax.legend(fontsize="small")  # every labelled line of ax
             return lines
         scores = np.asarray(self.validation_scores, dtype=float)
         # A warm start may have begun recording them after the loss.

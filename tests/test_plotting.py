@@ -109,6 +109,8 @@ def test_grad_norms_one_line_per_layer(pyplot, fitted):
         assert _xy(line) == (list(range(1, 8)),
                              [r["grad_norms"][layer] for r in fitted.history_])
     assert display.ax_.get_yscale() == "log"
+    # Layers' norms are often close: a line style each.
+    assert [line.get_linestyle() for line in display.lines_] == ["-", "--", "-."]
 
 
 def test_plot_on_given_axes_with_line_keywords(pyplot, fitted):
