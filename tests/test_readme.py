@@ -1,5 +1,6 @@
 """The README's Usage block runs, warns of nothing and prints what the
-README shows under it."""
+README shows under it; its two commands are those the installation page
+shows and CI runs."""
 
 import contextlib
 import io
@@ -7,7 +8,8 @@ import re
 import warnings
 from pathlib import Path
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
 
 
 def _usage_blocks():
@@ -28,3 +30,17 @@ def test_the_usage_block_prints_what_the_readme_shows_without_warnings():
         exec(compile(code, "README.md (Usage)", "exec"), {"__name__": "__readme__"})
     assert [f"{w.category.__name__}: {w.message}" for w in caught] == []
     assert out.getvalue() == shown
+
+
+def test_the_two_commands_are_the_same_everywhere():
+    readme = README.read_text(encoding="utf-8")
+    block = re.search(r"^```bash\n(.*?)^```$", readme, flags=re.S | re.M)[1]
+    commands = [line for line in block.splitlines()
+                if line and not line.startswith("#")]
+    assert commands == ['python -m pip install . && python -m skmlp',
+                        'python -m pip install ".[test]" && python -m pytest -n auto']
+    install = (ROOT / "docs" / "install.rst").read_text(encoding="utf-8")
+    assert all(f"   {command}\n" in install for command in commands)
+    # CI's first leg runs the second command exactly.
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert f"{{ {commands[1]}; }} 2>&1 | tee" in ci
