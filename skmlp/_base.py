@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 from typing import Any
@@ -46,6 +45,7 @@ from ._persistence import PlainStateMixin
 from ._sample_weight import check_sample_weight
 from ._sklearn_callbacks import CallbackSupportMixin, FitTasks
 from ._trainer import FitMode, StochasticTrainer, ValidationSet
+from ._user_warnings import warn_user
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, Activation
 from .callbacks import Callback
 from .initializers import INITIALIZERS, Initializer
@@ -266,8 +266,8 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
             self.__dict__.update(saved)
             if mode.new_weights:
                 raise ValueError(str(exc)) from None
-            warnings.warn(f"{exc} Kept the model from before this call.",
-                          ConvergenceWarning, stacklevel=3)
+            warn_user(f"{exc} Kept the model from before this call.",
+                      ConvergenceWarning)
             tasks.finish()
             return self
         except BaseException:

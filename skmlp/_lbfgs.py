@@ -19,10 +19,12 @@ refused before training:
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import scipy.optimize
 from numpy.typing import NDArray
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.optimize import _check_optimize_result
 
 from ._network import Network, Workspace
@@ -34,6 +36,7 @@ from ._trainer import (
     notify_epoch_end,
     notify_train_end,
 )
+from ._user_warnings import warn_user
 from .callbacks import Callback, _print_verbose
 from .losses import Loss
 
@@ -175,8 +178,13 @@ class LbfgsTrainer:
             stop_reason = f"L-BFGS-B stopped: {result.message}."
         notify_train_end(self.callbacks, est, network, final, norm_stats,
                          stop_reason=stop_reason)
-        # After on_train_end (once a progress bar is closed): it may warn.
-        n_iter = _check_optimize_result("lbfgs", result, est.max_iter)
+        # After on_train_end (once a progress bar is closed): it may warn,
+        # and the warning belongs at the user's line.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            n_iter = _check_optimize_result("lbfgs", result, est.max_iter)
+        for warning in caught:
+            warn_user(str(warning.message), warning.category)
         fitted = {**log.attributes(), "callbacks_": self.callbacks,
                   "n_iter_": n_iter, "loss_": float(result.fun),
                   "stopped_epoch_": None,

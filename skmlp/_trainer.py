@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 import math
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -37,6 +36,7 @@ from ._guard import Diverged, DivergenceGuard, NothingFinite
 from ._monitor import Monitor, MonitorState
 from ._network import LayerViews, Network, Workspace
 from ._sklearn_callbacks import FitTasks
+from ._user_warnings import warn_user
 from .callbacks import _declared_kwargs, _print_verbose
 from .losses import Loss
 from .schedulers import Horizon
@@ -422,7 +422,7 @@ class StochasticTrainer:
         notify_train_end(self.callbacks, est, network, returned.params,
                          returned.norm_stats, stop_reason=stop_reason)
         for message, category in notices:
-            warnings.warn(message, category, stacklevel=5)
+            warn_user(message, category)
         return (returned.params, returned.norm_stats,
                 {**self._fitted_attributes(state, log, n_iter, best_weights),
                  "stopped_epoch_": stopped_epoch})
@@ -430,13 +430,13 @@ class StochasticTrainer:
     def _stopped_already(self, state: TrainingState, log: TrainingLog) -> tuple:
         """``partial_fit`` after early stopping ended training: train nothing."""
         est = self.estimator
-        warnings.warn(
+        warn_user(
             f"Training stopped: the validation score has not improved by tol="
             f"{est.tol} for more than n_iter_no_change={est.n_iter_no_change} "
             "epochs, so this partial_fit call leaves the model unchanged "
             "(n_iter_ = 0). Call fit (with warm_start=True to start from these "
             "weights), or set early_stopping=False, to train again.",
-            ConvergenceWarning, stacklevel=5,
+            ConvergenceWarning,
         )
         return (state.params, state.norm_stats,
                 {**log.attributes(), "n_iter_": 0, "callbacks_": self.callbacks})
@@ -604,11 +604,8 @@ class StochasticTrainer:
         if batch_size == "auto":
             return min(200, n_samples)
         if batch_size > n_samples:
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than sample size. It is "
-                "going to be clipped",
-                stacklevel=6,
-            )
+            warn_user("Got `batch_size` less than 1 or larger than sample size. "
+                      "It is going to be clipped")
         return int(np.clip(batch_size, 1, n_samples))
 
     def _validation_split(self, X, Y, sample_weight, random_state):
