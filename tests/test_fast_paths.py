@@ -1,0 +1,276 @@
+"""The fast paths of prediction and fitting give what the general paths give.
+
+Prediction checks a 2-D float NumPy array itself instead of calling
+``validate_data``, reuses one :class:`~skmlp._network.Network` per fitted
+model, and decodes labels without ``LabelBinarizer.inverse_transform``'s
+input checks; fitting encodes the targets without
+``LabelBinarizer.transform``. Each is compared here with the path it
+short-cuts: the same values, the same errors and warnings, and a cache that
+no refit, ``partial_fit``, ``set_params``, pickle or hand-assigned weights
+can make stale.
+"""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import config_context
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.preprocessing import LabelBinarizer
+
+from skmlp import MLPClassifierBP, MLPRegressorBP
+from skmlp._base import _BATCH_NORM_ATTRIBUTES
+from skmlp._classifier import _decode
+
+N_FEATURES = 6
+NAMES = [f"f{i}" for i in range(N_FEATURES)]
+X, Y_MULTICLASS = make_classification(60, N_FEATURES, n_informative=4,
+                                      n_redundant=0, n_classes=3, random_state=0)
+TARGETS = {
+    "multiclass": Y_MULTICLASS,
+    "binary": np.where(Y_MULTICLASS == 1, "yes", "no"),
+    "multilabel": np.column_stack([Y_MULTICLASS == 0, Y_MULTICLASS != 1]).astype(int),
+    "regression": X @ np.arange(1.0, N_FEATURES + 1),
+    "two outputs": np.column_stack([X[:, 0], X[:, 1] - X[:, 2]]),
+}
+PARAMS = dict(hidden_layer_sizes=(7, 5), max_iter=5, random_state=0)
+
+
+class _Array(np.ndarray):
+    """An ndarray subclass: prediction sends it through ``validate_data``."""
+
+
+def _fit(target, dtype=np.float64, X_fit=None, **params):
+    Estimator = MLPClassifierBP if target in ("multiclass", "binary",
+                                              "multilabel") else MLPRegressorBP
+    X_fit = X.astype(dtype) if X_fit is None else X_fit
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return Estimator(**{**PARAMS, **params}).fit(X_fit, TARGETS[target])
+
+
+def _outputs(est, X_):
+    outputs = [est.predict(X_)]
+    if hasattr(est, "predict_proba"):
+        outputs += [est.predict_proba(X_), est.predict_log_proba(X_)]
+    return outputs
+
+
+def _assert_close(outputs, expected, rtol):
+    """Labels equal, probabilities and values close (same dtypes)."""
+    for ours, theirs in zip(outputs, expected, strict=True):
+        assert ours.dtype == theirs.dtype
+        if ours.dtype.kind == "f":
+            assert_allclose(ours, theirs, rtol=rtol, atol=1e-7)
+        else:
+            assert_array_equal(ours, theirs)
+
+
+# -- the input check ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch_norm", [False, True], ids=["plain", "batch_norm"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("target", TARGETS)
+def test_array_fast_path_equals_validate_data_path(target, dtype, batch_norm):
+    est = _fit(target, dtype, batch_norm=batch_norm)
+    X_ = X.astype(dtype)
+    for rows in (slice(3, 4), slice(10, 20), slice(None)):
+        fast = _outputs(est, X_[rows])
+        general = _outputs(est, X_[rows].view(_Array))
+        for ours, theirs in zip(fast, general, strict=True):
+            assert_array_equal(ours, theirs, strict=True)
+            assert ours.shape[0] == X_[rows].shape[0]
+    # Fortran order and strided views are taken as they are (the matrix
+    # products may round differently).
+    for view in (np.asfortranarray(X_), X_[::2], X_[:, :][::-1]):
+        _assert_close(_outputs(est, view), _outputs(est, np.ascontiguousarray(view)),
+                      rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("target", ["multiclass", "binary", "regression"])
+def test_single_row_equals_its_row_in_a_batch_and_other_inputs(target, dtype):
+    est = _fit(target, dtype)
+    X_ = X.astype(dtype)
+    batch = _outputs(est, X_)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for i in (0, 17, 59):
+        row = X_[i:i + 1]
+        single = _outputs(est, row)
+        _assert_close(single, [whole[i:i + 1] for whole in batch], rtol)
+        for other in (sp.csr_matrix(row), sp.csc_matrix(row)):
+            _assert_close(single, _outputs(est, other), rtol)
+        # A list is converted to float64.
+        _assert_close(_outputs(est, row.astype(np.float64)),
+                      _outputs(est, row.tolist()), rtol=0)
+
+
+def test_pandas_with_feature_names_equals_array():
+    est = _fit("multiclass", X_fit=pd.DataFrame(X, columns=NAMES))
+    frame = pd.DataFrame(X, columns=NAMES)
+    for rows in (slice(0, 1), slice(None)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no feature-name warning for a frame
+            named = _outputs(est, frame.iloc[rows])
+        with pytest.warns(UserWarning, match="X does not have valid feature names"):
+            unnamed = _outputs(est, X[rows])
+        # A frame's values are in Fortran order: its products may round
+        # differently.
+        _assert_close(named, unnamed, rtol=1e-12)
+
+
+@pytest.mark.parametrize("value, message", [(np.nan, "Input X contains NaN"),
+                                            (np.inf, "Input X contains infinity")])
+@pytest.mark.parametrize("make_input", [np.asarray, sp.csr_matrix],
+                         ids=["array", "sparse"])
+def test_non_finite_input_raises_unless_assume_finite(make_input, value, message):
+    est = _fit("multiclass")
+    bad = X[:3].copy()
+    bad[1, 2] = value
+    for method in (est.predict, est.predict_proba):
+        with pytest.raises(ValueError, match=message):
+            method(make_input(bad))
+        with config_context(assume_finite=False), pytest.raises(ValueError,
+                                                                 match=message):
+            method(make_input(bad))
+    # assume_finite=True skips the scan, as in scikit-learn: the value goes
+    # through the network, and only its row is affected.
+    with config_context(assume_finite=True), np.errstate(invalid="ignore"):
+        proba = est.predict_proba(make_input(bad))
+    assert np.isnan(proba[1]).all()
+    assert_allclose(proba[[0, 2]], est.predict_proba(X[[0, 2]]), rtol=1e-12)
+
+
+def test_finite_values_whose_sum_overflows_are_accepted():
+    # The O(1)-memory finiteness test is a finite sum; values whose sum
+    # overflows must still be accepted after the element-wise check.
+    est = _fit("regression", np.float32)
+    huge = np.full((2, N_FEATURES), np.finfo(np.float32).max / 2, dtype=np.float32)
+    with np.errstate(over="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow warning leaks
+        assert est.predict(huge).shape == (2,)
+
+
+@pytest.mark.parametrize("bad, error, match", [
+    (X[:, :-1], ValueError, "X has 5 features, but MLPClassifierBP is expecting 6"),
+    (X[0], ValueError, "Expected 2D array, got 1D array"),
+    (X[:0], ValueError, "0 sample"),
+    (X.astype(np.complex128), ValueError, "Complex data not supported"),
+])
+def test_bad_arrays_raise_scikit_learn_errors(bad, error, match):
+    est = _fit("multiclass")
+    with pytest.raises(error, match=match):
+        est.predict_proba(bad)
+
+
+def test_integer_and_float16_input_is_converted_as_before():
+    est = _fit("multiclass")
+    X_int = np.round(X * 3).astype(np.int64)
+    assert_array_equal(est.predict_proba(X_int), est.predict_proba(X_int.astype(float)))
+    X_16 = X.astype(np.float16)
+    assert_array_equal(est.predict_proba(X_16),
+                       est.predict_proba(X_16.astype(np.float64)))
+
+
+def test_unfitted_model_raises_not_fitted_error():
+    for est in (MLPClassifierBP(), MLPRegressorBP()):
+        with pytest.raises(NotFittedError, match="is not fitted yet"):
+            est.predict(X)
+
+
+# -- the cached network -------------------------------------------------------
+
+
+def test_prediction_changes_no_attribute_and_pickles_carry_no_cache():
+    est = _fit("multiclass", batch_norm=True)
+    before = pickle.dumps(vars(est))
+    _outputs(est, X)
+    assert pickle.dumps(vars(est)) == before
+    restored = pickle.loads(pickle.dumps(est))
+    for ours, theirs in zip(_outputs(restored, X), _outputs(est, X), strict=True):
+        assert_array_equal(ours, theirs, strict=True)
+
+
+@pytest.mark.parametrize("change", [
+    {"hidden_layer_sizes": (4,)},
+    {"activation": "tanh"},
+    {"batch_norm": True},
+])
+def test_refit_after_set_params_predicts_with_the_new_network(change):
+    est = _fit("multiclass")
+    est.predict_proba(X)  # builds the cached network
+    unchanged = est.set_params(**change).predict_proba(X)
+    assert_array_equal(unchanged, _fit("multiclass").predict_proba(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, TARGETS["multiclass"])
+    assert_array_equal(est.predict_proba(X),
+                       _fit("multiclass", **change).predict_proba(X))
+
+
+def test_binary_refit_as_multiclass_switches_the_output_layer():
+    est = _fit("binary")
+    assert est.predict_proba(X).shape == (60, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, TARGETS["multiclass"])
+    assert_array_equal(est.predict_proba(X),
+                       _fit("multiclass").predict_proba(X))
+
+
+def test_partial_fit_predictions_follow_the_new_weights():
+    est = _fit("multiclass")
+    est.predict(X)
+    twin = pickle.loads(pickle.dumps(est))
+    est.partial_fit(X, TARGETS["multiclass"])
+    twin.partial_fit(X, TARGETS["multiclass"])
+    assert not np.array_equal(est.predict_proba(X), _fit("multiclass").predict_proba(X))
+    assert_array_equal(est.predict_proba(X), twin.predict_proba(X))
+
+
+@pytest.mark.parametrize("other_params", [{"hidden_layer_sizes": (3, 9, 4)},
+                                          {"batch_norm": True}])
+def test_weights_assigned_by_hand_of_another_architecture(other_params):
+    est, other = _fit("multiclass"), _fit("multiclass", **other_params)
+    est.predict(X)
+    for name in ("coefs_", "intercepts_", *_BATCH_NORM_ATTRIBUTES):
+        setattr(est, name, getattr(other, name))
+    assert_array_equal(est.predict_proba(X), other.predict_proba(X))
+
+
+def test_output_activation_assigned_by_hand():
+    est = _fit("regression")
+    identity = est.predict(X)
+    est.out_activation_ = "exp"
+    assert_allclose(est.predict(X), np.exp(identity), rtol=1e-12)
+
+
+# -- decoding the labels ------------------------------------------------------
+
+
+@pytest.mark.parametrize("labels", [
+    [3, 1, 2], ["b", "a", "c"], [0.0, -1.0, 2.0],     # multiclass
+    [1, 0], ["yes", "no"], [True, False],           # binary
+    [[1, 0, 1], [0, 1, 1]],                         # multilabel
+], ids=["int", "str", "float", "binary int", "binary str", "bool",
+        "multilabel"])
+def test_decode_equals_label_binarizer_inverse_transform(labels):
+    binarizer = LabelBinarizer().fit(labels)
+    n_columns = len(binarizer.transform(labels)[0])
+    rng = np.random.default_rng(0)
+    scores = rng.random((50, n_columns))
+    scores[:5] = 0.5  # ties, and the binary threshold itself
+    scores[5:10, 0] = scores[5:10, -1]
+    indicator = binarizer.transform(
+        np.asarray(labels)[rng.integers(0, len(labels), 20)]).astype(bool)
+    for Y in (scores, scores.astype(np.float32), indicator):
+        expected = binarizer.inverse_transform(Y.ravel() if Y.shape[1] == 1 else Y)
+        assert_array_equal(_decode(binarizer, Y), expected, strict=True)
