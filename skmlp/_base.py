@@ -41,7 +41,7 @@ from ._docs import DocLinkMixin
 from ._guard import NothingFinite
 from ._lbfgs import LbfgsTrainer, uses_lbfgs
 from ._network import BatchNormParams, Network
-from ._params import Component, ParamsMixin, resolve, validate_params
+from ._params import Component, ParamsMixin, param_names, resolve, validate_params
 from ._persistence import PlainStateMixin
 from ._sample_weight import check_sample_weight
 from ._sklearn_callbacks import CallbackSupportMixin, FitTasks
@@ -70,6 +70,13 @@ _SKLEARN_SGD_ONLY_SCHEDULES = frozenset({"invscaling", "adaptive"})
 #: The parameters that take a component, with the registry of their names.
 _COMPONENT_PARAMS = {"solver": OPTIMIZERS, "learning_rate": SCHEDULERS,
                      "activation": ACTIVATIONS, "weight_init": INITIALIZERS}
+
+
+@functools.cache
+def _init_defaults(cls: type) -> dict[str, Any]:
+    """The constructor's defaults of ``cls``, read once per class."""
+    return {name: p.default
+            for name, p in inspect.signature(cls.__init__).parameters.items()}
 
 
 def _checked_layer(drawn, layer: int, fan_in: int, fan_out: int):
@@ -167,6 +174,8 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
         for name, value in params.items():
             setattr(self, name, value)
 
+    _get_param_names = classmethod(param_names)
+
     # -- parameters -----------------------------------------------------------
 
     def _validate_params(self) -> None:
@@ -187,8 +196,7 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
                 f"{self.activation!r}, an output-only activation: it cannot be "
                 "used in the hidden layers."
             )
-        defaults = {name: p.default for name, p in
-                    inspect.signature(type(self).__init__).parameters.items()}
+        defaults = _init_defaults(type(self))
         for param in _COMPONENT_PARAMS:
             component = params[param]
             if not isinstance(component, ParamsMixin):

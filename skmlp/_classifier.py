@@ -25,9 +25,25 @@ __all__ = ["MLPClassifierBP"]
 
 
 def _indicator_matrix(binarizer: LabelBinarizer, y) -> NDArray:
-    """``binarizer.transform(y).astype(bool)``, without its dense int64
-    intermediate (eight times the memory of the boolean result): the
-    transform goes through a sparse matrix instead."""
+    """``binarizer.transform(y).astype(bool)``: the boolean target matrix.
+
+    Single-output labels that are all classes of ``binarizer`` are looked
+    up among its sorted ``classes_`` by binary search: one column
+    (``y == classes_[1]``) for two classes, one-hot otherwise, in a fraction
+    of the time and memory of ``transform`` (which checks ``y`` again and
+    goes through an integer matrix). Other targets go through ``transform``,
+    via a sparse matrix rather than its dense int64 intermediate (eight
+    times the memory of the result).
+    """
+    classes = binarizer.classes_
+    single_output = binarizer.y_type_ in ("binary", "multiclass")
+    if y.ndim == 1 and single_output and len(classes) > 1:
+        positions = np.searchsorted(classes, y)
+        np.minimum(positions, len(classes) - 1, out=positions)
+        if (classes[positions] == y).all():
+            if len(classes) == 2:
+                return (positions == 1)[:, np.newaxis]
+            return positions[:, np.newaxis] == np.arange(len(classes))
     sparse_binarizer = copy.copy(binarizer)
     sparse_binarizer.sparse_output = True
     return sparse_binarizer.transform(y).astype(bool).toarray()

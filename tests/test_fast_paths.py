@@ -27,7 +27,7 @@ from sklearn.preprocessing import LabelBinarizer
 
 from skmlp import MLPClassifierBP, MLPRegressorBP
 from skmlp._base import _BATCH_NORM_ATTRIBUTES
-from skmlp._classifier import _decode
+from skmlp._classifier import _decode, _indicator_matrix
 
 N_FEATURES = 6
 NAMES = [f"f{i}" for i in range(N_FEATURES)]
@@ -274,3 +274,42 @@ def test_decode_equals_label_binarizer_inverse_transform(labels):
     for Y in (scores, scores.astype(np.float32), indicator):
         expected = binarizer.inverse_transform(Y.ravel() if Y.shape[1] == 1 else Y)
         assert_array_equal(_decode(binarizer, Y), expected, strict=True)
+
+
+# -- encoding the targets -----------------------------------------------------
+
+LABEL_SETS = {
+    "int": np.array([3, 1, 2, 3, 1]),
+    "uint8": np.array([3, 1, 2, 3, 1], dtype=np.uint8),
+    "float": np.array([0.0, -1.0, 2.0, 2.0]),
+    "str": np.array(["b", "a", "c", "a"]),
+    "object str": np.array(["b", "a", "c", "a"], dtype=object),
+    "binary int": np.array([1, 0, 0, 1, 1]),
+    "binary str": np.array(["yes", "no", "no"]),
+    "bool": np.array([True, False, False]),
+    "one class": np.array([4, 4, 4]),
+    "multilabel": np.array([[1, 0, 1], [0, 1, 1], [0, 0, 0]]),
+}
+
+
+@pytest.mark.parametrize("labels", LABEL_SETS.values(), ids=LABEL_SETS)
+def test_indicator_matrix_equals_label_binarizer_transform(labels):
+    binarizer = LabelBinarizer().fit(labels)
+    expected = binarizer.transform(labels).astype(bool)
+    assert_array_equal(_indicator_matrix(binarizer, labels), expected, strict=True)
+    # partial_fit: the binarizer knows more classes than the chunk has.
+    subset = labels[:2]
+    assert_array_equal(_indicator_matrix(binarizer, subset),
+                       binarizer.transform(subset).astype(bool), strict=True)
+
+
+@pytest.mark.parametrize("classes, chunk", [
+    ([1, 2, 3], [1, 3, 5]),        # a label that is not a class: a zero row
+    (["a", "b"], ["a", "c"]),
+    ([1, 2, 3], [2, 2]),           # a binary chunk of a multiclass problem
+])
+def test_indicator_matrix_with_labels_outside_the_classes(classes, chunk):
+    binarizer = LabelBinarizer().fit(classes)
+    chunk = np.asarray(chunk)
+    assert_array_equal(_indicator_matrix(binarizer, chunk),
+                       binarizer.transform(chunk).astype(bool), strict=True)
