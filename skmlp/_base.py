@@ -79,6 +79,35 @@ def _init_defaults(cls: type) -> dict[str, Any]:
             for name, p in inspect.signature(cls.__init__).parameters.items()}
 
 
+def _is_plain_float_matrix(X) -> bool:
+    """Whether ``X`` is a non-empty 2-D float32 or float64 NumPy array, which
+    ``validate_data`` would take as it is."""
+    return (type(X) is np.ndarray and X.ndim == 2 and X.shape[0] > 0
+            and X.shape[1] > 0 and X.dtype.type in (np.float64, np.float32))
+
+
+def _is_plain_target(y, n_samples: int, numeric: bool) -> bool:
+    """Whether ``y`` is a 1-D or 2-D NumPy array of ``n_samples`` rows of
+    numbers (or strings, unless ``numeric``), which ``validate_data`` would
+    take as it is."""
+    return (type(y) is np.ndarray and 1 <= y.ndim <= 2 and y.shape[0] == n_samples
+            and y.size > 0 and y.dtype.kind in ("biuf" if numeric else "biufU"))
+
+
+def _finite_or_assumed(arrays) -> bool:
+    """Whether every array is finite, or scikit-learn is told to assume so
+    (``assume_finite``); ``False`` under array-API dispatch, which
+    ``validate_data`` handles. scikit-learn's first test: a finite sum."""
+    config = get_config()
+    if config["array_api_dispatch"]:
+        return False
+    if config["assume_finite"]:
+        return True
+    with np.errstate(over="ignore"):
+        return all(np.isfinite(array.sum()) for array in arrays
+                   if array.dtype.kind == "f")
+
+
 def _checked_layer(drawn, layer: int, fan_in: int, fan_out: int):
     """The ``(coef, intercept)`` an initialiser drew for ``layer``, checked:
     finite arrays of shapes ``(fan_in, fan_out)`` and ``(fan_out,)``."""
@@ -514,34 +543,40 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
         if not self.__sklearn_is_fitted__():
             check_is_fitted(self)  # raises scikit-learn's NotFittedError
         if check_input:
-            X = self._validate_prediction_input(X)
+            X = self._validate_data(X, reset=False)
         return self._prediction_network().predict(
             self.coefs_, self.intercepts_, X, batch_norm=self._fitted_batch_norm())
 
-    def _validate_prediction_input(self, X):
-        """``X`` checked and converted as ``validate_data(reset=False)`` does.
+    def _validate_data(self, X, y=None, *, reset: bool, y_numeric: bool = False):
+        """``validate_data`` with skmlp's options: ``X`` (and ``y``) checked
+        and converted, ``n_features_in_`` and ``feature_names_in_`` set
+        (``reset=True``) or compared with the fitted ones.
 
-        The common case, a 2-D float32 or float64 NumPy array of the fitted
-        width from a model fitted without feature names, is checked here in
-        a few microseconds: shape, dtype and, unless scikit-learn's
-        ``assume_finite`` is set, finiteness (scikit-learn's own O(1)-memory
-        test, a finite sum). Any other input, and any input that fails a
-        check, goes through ``validate_data``, which converts it or raises
-        scikit-learn's error.
+        The common case is checked here in a few microseconds instead of
+        tens to hundreds: ``X`` a 2-D float32 or float64 NumPy array (of the
+        fitted width when ``reset=False``), ``y`` a 1-D or 2-D NumPy array of
+        as many numbers (or, for a classifier, strings), and no feature
+        names, fitted or given. The checks are scikit-learn's: shapes,
+        dtypes and, unless scikit-learn's ``assume_finite`` is set,
+        finiteness (its O(1)-memory test, a finite sum). Any other input,
+        and any input that fails a check, goes through ``validate_data``,
+        which converts it or raises scikit-learn's error.
         """
-        if (type(X) is np.ndarray and X.ndim == 2 and X.shape[0] > 0
-                and X.dtype.type in (np.float64, np.float32)
-                and X.shape[1] == getattr(self, "n_features_in_", None)
-                and not hasattr(self, "feature_names_in_")):
-            config = get_config()
-            if not config["array_api_dispatch"]:
-                if config["assume_finite"]:
-                    return X
-                with np.errstate(over="ignore"):
-                    if np.isfinite(X.sum()):
-                        return X
-        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
-                             dtype=(np.float64, np.float32))
+        arrays = (X,) if y is None else (X, y)
+        if (_is_plain_float_matrix(X)
+                and (reset or X.shape[1] == getattr(self, "n_features_in_", None))
+                and not hasattr(self, "feature_names_in_")
+                and (y is None or _is_plain_target(y, X.shape[0], y_numeric))
+                and _finite_or_assumed(arrays)):
+            if reset:
+                self.n_features_in_ = X.shape[1]
+            return X if y is None else arrays
+        if y is None:
+            return validate_data(self, X, accept_sparse=["csr", "csc"], reset=reset,
+                                 dtype=(np.float64, np.float32))
+        return validate_data(self, X, y, accept_sparse=["csr", "csc"], reset=reset,
+                             dtype=(np.float64, np.float32), multi_output=True,
+                             y_numeric=y_numeric)
 
     def _prediction_network(self) -> Network:
         """The fitted architecture as a :class:`Network`, built once per model.

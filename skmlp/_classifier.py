@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import check_array
 
 from ._base import BaseMLP, _validate_params_every_call
 from ._docs import fill_shared_docs
@@ -166,10 +166,7 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
     # -- targets --------------------------------------------------------------
 
     def _validate_targets(self, X, y, *, incremental, reset, classes=None):
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            dtype=(np.float64, np.float32), reset=reset,
-        )
+        X, y = self._validate_data(X, y, reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
 

@@ -23,7 +23,7 @@ With :math:`a^{(0)} = X`, for layers :math:`l = 1, \dots, L`:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -149,15 +149,15 @@ class Network:
         coef_sizes = [fan_in * fan_out for fan_in, fan_out in self.coef_shapes]
         self.n_coef_params = sum(coef_sizes)
         hidden_units = list(self.layer_units[1:-1]) if self.batch_norm else []
-        self._coef_offsets = np.cumsum([0, *coef_sizes])
-        self._intercept_offsets = self.n_coef_params + np.cumsum(
-            [0, *self.layer_units[1:]]
-        )
+        # Python ints (accumulate, not np.cumsum): a network is built for
+        # every fit, and NumPy's overhead on a few numbers dominates.
+        self._coef_offsets = list(accumulate(coef_sizes, initial=0))
+        self._intercept_offsets = list(accumulate(self.layer_units[1:],
+                                                  initial=self.n_coef_params))
         # γ then β of every hidden layer follow the intercepts.
-        self._norm_offsets = self._intercept_offsets[-1] + np.cumsum(
-            [0, *hidden_units, *hidden_units]
-        )
-        self.n_params = int(self._norm_offsets[-1])
+        self._norm_offsets = list(accumulate([*hidden_units, *hidden_units],
+                                             initial=self._intercept_offsets[-1]))
+        self.n_params = self._norm_offsets[-1]
         self.n_norm_stats = 2 * sum(hidden_units)
 
     # -- parameter layout ---------------------------------------------------
@@ -191,7 +191,7 @@ class Network:
             return None
         n_hidden = len(self.layer_units) - 2
         gammas_betas = self._norm_views(params, self._norm_offsets)
-        stat_offsets = self._norm_offsets - self._norm_offsets[0]
+        stat_offsets = [offset - self._norm_offsets[0] for offset in self._norm_offsets]
         means_vars = self._norm_views(norm_stats, stat_offsets)
         return BatchNormParams(gammas_betas[:n_hidden], gammas_betas[n_hidden:],
                                means_vars[:n_hidden], means_vars[n_hidden:])

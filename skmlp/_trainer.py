@@ -218,6 +218,8 @@ def notify_epoch_end(callbacks: Sequence, estimator, network: Network,
                      params: NDArray, norm_stats: NDArray, *, epoch: int,
                      record: dict) -> str | None:
     """Call every callback's ``on_epoch_end``; if any asked to stop, say which."""
+    if not callbacks:
+        return None
     views = network.views(params, norm_stats)
     stoppers = [
         type(callback).__name__ for callback in callbacks
@@ -235,6 +237,8 @@ def notify_train_end(callbacks: Sequence, estimator, network: Network,
                      stop_reason: str | None) -> None:
     """Call every callback's ``on_train_end`` with the final weights (which
     it may overwrite in place) and why training stopped early, if it did."""
+    if not callbacks:
+        return
     views = network.views(params, norm_stats)
     for callback in callbacks:
         callback.on_train_end(
@@ -333,6 +337,7 @@ class StochasticTrainer:
         notices: list[tuple[str, type[Warning]]] = []
         try:
             while not stop and n_iter < est.max_iter:
+                guard.protect_best()
                 epoch = len(log.history) + 1
                 rate = state.scheduler_state.learning_rate
                 started = time.perf_counter()
@@ -381,9 +386,6 @@ class StochasticTrainer:
                 stop = stop_reason is not None
                 if state.stopping.is_best:
                     guard.keep_best(state, epoch=epoch, n_iter=n_iter)
-                    if validating:
-                        best_weights = Weights(guard.best.state.params,
-                                               guard.best.state.norm_stats)
                 stop |= mode.incremental
             if not stop and not self.scheduler.ends_at_horizon(state.scheduler_state):
                 notices.append((
@@ -401,6 +403,10 @@ class StochasticTrainer:
         # Early stopping hands back the best epoch's weights at the end of a
         # fit; partial_fit trains on from its latest weights until the rule
         # stops training.
+        if validating and guard.best is not None:
+            guard.protect_best()  # kept as _best_weights: apart from the returned
+            best_weights = Weights(guard.best.state.params,
+                                   guard.best.state.norm_stats)
         returned = (best_weights if validating and (plateau or not mode.incremental)
                     else Weights(state.params, state.norm_stats))
         # partial_fit without validation data goes on whatever the rule says,
