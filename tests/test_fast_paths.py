@@ -47,13 +47,14 @@ class _Array(np.ndarray):
     """An ndarray subclass: prediction sends it through ``validate_data``."""
 
 
-def _fit(target, dtype=np.float64, X_fit=None, **params):
+def _fit(target, dtype=np.float64, X_fit=None, y_fit=None, **params):
     Estimator = MLPClassifierBP if target in ("multiclass", "binary",
                                               "multilabel") else MLPRegressorBP
     X_fit = X.astype(dtype) if X_fit is None else X_fit
+    y_fit = TARGETS[target] if y_fit is None else y_fit
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return Estimator(**{**PARAMS, **params}).fit(X_fit, TARGETS[target])
+        return Estimator(**{**PARAMS, **params}).fit(X_fit, y_fit)
 
 
 def _outputs(est, X_):
@@ -184,6 +185,77 @@ def test_unfitted_model_raises_not_fitted_error():
     for est in (MLPClassifierBP(), MLPRegressorBP()):
         with pytest.raises(NotFittedError, match="is not fitted yet"):
             est.predict(X)
+
+
+def _fitted_state(est):
+    return pickle.dumps({name: value for name, value in vars(est).items()
+                         if name not in ("callbacks_", "history_")})
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("target", TARGETS)
+def test_fit_fast_path_equals_validate_data_path(target, dtype):
+    X_ = X.astype(dtype)
+    y = TARGETS[target]
+    fast = _fit(target, dtype)
+    for X_other, y_other in [(X_.view(_Array), y), (X_, y.view(_Array)),
+                             (X_, y.tolist())]:
+        general = _fit(target, dtype, X_fit=X_other, y_fit=y_other)
+        assert _fitted_state(general) == _fitted_state(fast)
+    assert fast.n_features_in_ == N_FEATURES
+    assert not hasattr(fast, "feature_names_in_")
+
+
+def test_string_labels_in_an_object_array_fit_like_a_string_array():
+    labels = np.array(["no", "yes", "maybe"])[Y_MULTICLASS]
+    fast = _fit("multiclass", y_fit=labels)
+    general = _fit("multiclass", y_fit=labels.astype(object))
+    assert_array_equal(fast.classes_, general.classes_)
+    for ours, theirs in zip(fast.coefs_, general.coefs_, strict=True):
+        assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("target", ["multiclass", "regression"])
+@pytest.mark.parametrize("where, value, message", [
+    ("X", np.nan, "Input X contains NaN"),
+    ("X", np.inf, "Input X contains infinity"),
+    ("y", np.nan, "Input y contains NaN"),
+    ("y", -np.inf, "Input y contains infinity"),
+])
+def test_fit_rejects_non_finite_data_unless_assume_finite(target, where, value,
+                                                         message):
+    X_bad, y_bad = X.copy(), TARGETS[target].astype(float)
+    (X_bad[3] if where == "X" else y_bad)[3] = value
+    est = _fit(target)
+    for method in ("fit", "partial_fit"):
+        with pytest.raises(ValueError, match=message):
+            getattr(est, method)(X_bad, y_bad)
+    if where == "X":
+        # assume_finite=True: no scan; the value reaches the network, whose
+        # loss is not finite (a different error, from training itself).
+        with config_context(assume_finite=True), pytest.raises(
+                ValueError, match="Training diverged"):
+            _fit(target, X_fit=X_bad)
+
+
+@pytest.mark.parametrize("X_bad, y_bad, match", [
+    (X, TARGETS["regression"][:-1], "inconsistent numbers of samples"),
+    (X, TARGETS["regression"].reshape(-1, 1, 1), "Found array with dim 3"),
+    (X, TARGETS["regression"] + 1j, "Complex data not supported"),
+    (X[:, :0], TARGETS["regression"], "0 feature"),
+    (X, np.empty((60, 0)), "0 feature"),
+    (X[:0], TARGETS["regression"][:0], "0 sample"),
+])
+def test_fit_rejects_bad_shapes_with_scikit_learn_errors(X_bad, y_bad, match):
+    with pytest.raises(ValueError, match=match):
+        MLPRegressorBP(max_iter=1).fit(X_bad, y_bad)
+
+
+def test_partial_fit_checks_the_fitted_width():
+    est = _fit("regression")
+    with pytest.raises(ValueError, match="X has 5 features, but MLPRegressorBP is "
+                       "expecting 6 features"):
+        est.partial_fit(X[:, :5], TARGETS["regression"])
 
 
 # -- the cached network -------------------------------------------------------
