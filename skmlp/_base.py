@@ -64,6 +64,10 @@ _BATCH_NORM_ATTRIBUTES = ("batch_norm_scales_", "batch_norm_offsets_",
 #: carry no cache.
 _PREDICTION_NETWORKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
+#: Per estimator, the parameter values its last validation accepted (see
+#: :meth:`BaseMLP._validate_params`).
+_VALIDATED_PARAMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
 #: scikit-learn's learning-rate names that its Adam solver ignores.
 _SKLEARN_SGD_ONLY_SCHEDULES = frozenset({"invscaling", "adaptive"})
 
@@ -215,8 +219,18 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
         cannot be hidden; and an estimator parameter that a component
         *object* would override is refused unless it is at its default, so
         that no setting is silently ignored.
+
+        Every one of these checks reads the values' types and immutable
+        values (numbers, strings, tuples) only: parameters that are the very
+        objects of the last validation of this estimator need none
+        (``partial_fit`` validates on every call).
         """
         params = self.get_params(deep=False)
+        values = tuple(params.values())
+        validated = _VALIDATED_PARAMS.get(self)
+        if validated is not None and len(validated) == len(values) and all(
+                value is previous for value, previous in zip(values, validated)):
+            return
         validate_params(self._parameter_constraints, params,
                         caller_name=type(self).__name__)
         if isinstance(self.activation, Activation) and not self.activation.hidden:
@@ -241,6 +255,7 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
                         f"{value!r}), or {param}__{name} in a grid search), or "
                         f"leave {name} at its default ({defaults[name]!r})."
                     )
+        _VALIDATED_PARAMS[self] = values
 
     def set_params(self, **params: Any):
         """Set the parameters of this estimator (scikit-learn's contract).

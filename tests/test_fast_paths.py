@@ -24,10 +24,12 @@ from sklearn import config_context
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skmlp import MLPClassifierBP, MLPRegressorBP
 from skmlp._base import _BATCH_NORM_ATTRIBUTES
 from skmlp._classifier import _decode, _indicator_matrix
+from skmlp.optimizers import Adam
 
 N_FEATURES = 6
 NAMES = [f"f{i}" for i in range(N_FEATURES)]
@@ -256,6 +258,56 @@ def test_partial_fit_checks_the_fitted_width():
     with pytest.raises(ValueError, match="X has 5 features, but MLPRegressorBP is "
                        "expecting 6 features"):
         est.partial_fit(X[:, :5], TARGETS["regression"])
+
+
+# -- parameter validation -----------------------------------------------------
+
+
+def _invalidations():
+    """Ways to make a validated estimator's parameters invalid, each with the
+    error the next call must raise."""
+    def attribute(est):
+        est.alpha = -1.0
+
+    def equal_but_invalid(est):
+        est.shuffle = 1  # == True, but not a boolean
+
+    def in_place_list(est):
+        est.hidden_layer_sizes.append(0)
+
+    def component_in_place(est):
+        est.solver.set_params(beta_1=2.0)
+
+    def ignored_setting(est):
+        est.set_params(beta_1=0.5)  # Adam object's own beta_1 would win
+
+    def callbacks_in_place(est):
+        est.callbacks.append("not a callback")
+
+    return [
+        (lambda est: est.set_params(solver="adma"), InvalidParameterError, "adam"),
+        (attribute, InvalidParameterError, "'alpha' parameter"),
+        (equal_but_invalid, InvalidParameterError, "'shuffle' parameter"),
+        (in_place_list, ValueError, "hidden_layer_sizes must be > 0"),
+        (component_in_place, InvalidParameterError, "'beta_1' parameter of Adam"),
+        (ignored_setting, ValueError, "beta_1=0.5 would be ignored"),
+        (callbacks_in_place, TypeError, "Callback instances"),
+    ]
+
+
+@pytest.mark.parametrize("entry", ["fit", "partial_fit"])
+@pytest.mark.parametrize("invalidate, error, match", _invalidations())
+def test_parameters_changed_after_a_validation_are_validated(invalidate, error,
+                                                            match, entry):
+    est = MLPRegressorBP(hidden_layer_sizes=[4], solver=Adam(), callbacks=[],
+                         max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, TARGETS["regression"])
+        est.partial_fit(X, TARGETS["regression"])  # validated again: unchanged
+    invalidate(est)
+    with pytest.raises(error, match=match):
+        getattr(est, entry)(X, TARGETS["regression"])
 
 
 # -- the cached network -------------------------------------------------------
