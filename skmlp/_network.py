@@ -58,7 +58,9 @@ class Workspace:
     a : list of ndarray
         Activations :math:`a^{(l)}` (``a[-1]`` is the network's output).
     delta : list of ndarray
-        Error terms :math:`\\delta^{(l)} = \\partial L / \\partial z^{(l)}`.
+        Error terms :math:`\\delta^{(l)} = \\partial L / \\partial z^{(l)}`
+        (training), views of one block that :meth:`spare` lends out between
+        backward passes.
     z_hat, inv_std : list of (ndarray or None)
         Batch normalisation: the normalised linear outputs and
         :math:`1/\\sqrt{\\sigma^2_B + \\epsilon}` per hidden layer (training).
@@ -72,22 +74,40 @@ class Workspace:
         self.n_rows = n_rows
         self.z, self.a, self.delta = [], [], []
         self.z_hat, self.inv_std, self.mask, self.dropped = [], [], [], []
+        self._delta_block = (np.empty(n_rows * sum(network.layer_units[1:]), dtype)
+                             if training else None)
+        delta_offsets = accumulate(network.layer_units[1:], initial=0)
         last = len(network.activations) - 1
-        for layer, (units, activation) in enumerate(
-            zip(network.layer_units[1:], network.activations)
+        for layer, (units, activation, offset) in enumerate(
+            zip(network.layer_units[1:], network.activations, delta_offsets)
         ):
             z = np.empty((n_rows, units), dtype=dtype)
             keep_z = training and activation.derivative_needs_input
             self.z.append(z)
             self.a.append(np.empty_like(z) if keep_z else z)
             if training:
-                self.delta.append(np.empty_like(z))
+                self.delta.append(self._delta_block[
+                    n_rows * offset:n_rows * (offset + units)].reshape(n_rows, units))
             normalised = training and network.batch_norm and layer < last
             self.z_hat.append(np.empty_like(z) if normalised else None)
             self.inv_std.append(np.empty(units, dtype=dtype) if normalised else None)
             dropped = training and network.dropout > 0 and layer < last
             self.mask.append(np.empty_like(z) if dropped else None)
             self.dropped.append(np.empty_like(z) if dropped else None)
+
+
+    def spare(self, size: int) -> NDArray:
+        """A work vector of ``size`` values, for what follows a backward pass.
+
+        The error terms are dead from the end of one backward pass to the
+        next forward pass, where the gradient is finished and the optimizer
+        steps: their memory is lent when it is large enough (a training step
+        then needs no vector of its own), else a new vector is allocated.
+        """
+        block = self._delta_block
+        if block is not None and block.size >= size:
+            return block[:size]
+        return np.empty(size, dtype=self.z[0].dtype)
 
 
 class BatchNormParams(NamedTuple):
@@ -425,7 +445,8 @@ class Network:
             Receives :math:`\partial J / \partial \theta` (views of a
             vector shaped like ``params.flat``).
         scratch : ndarray of shape (n_params,)
-            Work space.
+            Work space, used after the backward pass (it may share memory
+            with the error terms: :meth:`Workspace.spare`).
         rng : numpy.random.Generator, default=None
             Draws the dropout masks.
 

@@ -41,6 +41,12 @@ from .callbacks import _declared_kwargs, _print_verbose
 from .losses import Loss
 from .schedulers import Horizon
 
+#: Elements of NumPy's ufunc buffers during an epoch (NumPy's default: 8192).
+#: Every broadcasting or casting operation of a mini-batch (bias add, ReLU,
+#: boolean targets) allocates one for the call: 16 KiB instead of 64 in
+#: float64, the same speed (measured), and a lower peak for small networks.
+UFUNC_BUFFER_SIZE = 2048
+
 
 class FitMode(NamedTuple):
     """How a call starts: the one notion of "fresh", "warm" and "partial".
@@ -170,12 +176,14 @@ class BatchSampler:
         if isinstance(index, slice):
             sw = None if self.sample_weight is None else self.sample_weight[index]
             return self.X[index], self.Y[index], sw
+        # mode="clip": the indices are in range, and the default ("raise")
+        # gathers through a temporary as large as the batch.
         m = index.shape[0]
-        X_b = (self.X.take(index, axis=0, out=self.X_buffer[:m]) if self.dense
-               else self.X[index])
-        Y_b = self.Y.take(index, axis=0, out=self.Y_buffer[:m])
-        sw_b = (None if self.sample_weight is None
-                else self.sample_weight.take(index, out=self.sw_buffer[:m]))
+        X_b = (self.X.take(index, axis=0, out=self.X_buffer[:m], mode="clip")
+               if self.dense else self.X[index])
+        Y_b = self.Y.take(index, axis=0, out=self.Y_buffer[:m], mode="clip")
+        sw_b = (None if self.sample_weight is None else
+                self.sample_weight.take(index, out=self.sw_buffer[:m], mode="clip"))
         return X_b, Y_b, sw_b
 
 
@@ -501,6 +509,7 @@ class StochasticTrainer:
         total_loss, n_batches = 0.0, 0
         grad_norm_sums = [0.0] * len(grads.coefs)
         with np.errstate(over="ignore", invalid="ignore"):  # caught as Diverged
+            np.setbufsize(UFUNC_BUFFER_SIZE)  # restored with the error state
             for batch_index, batch in enumerate(gen_batches(self.n_samples,
                                                             self.batch_size)):
                 X_b, Y_b, sw_b = self.batches.take(
@@ -596,8 +605,10 @@ class StochasticTrainer:
         self.batches = BatchSampler(X, as_targets(Y, dtype), sample_weight,
                                     batch_size)
         self.workspace = Workspace(network, batch_size, dtype, training=True)
-        self.sample_order = np.arange(self.n_samples)
-        self.scratch = np.empty(network.n_params, dtype=dtype)
+        # int32 where it suffices: half the memory, the same shuffles.
+        self.sample_order = np.arange(
+            self.n_samples, dtype=np.int32 if self.n_samples < 2**31 else np.intp)
+        self.scratch = self.workspace.spare(network.n_params)
         self.dropout_rng = (np.random.default_rng(random_state.randint(2**31 - 1))
                             if self.estimator.dropout else None)
         # The parameters are updated in place: their views stay valid.
