@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pickle
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skmlp import MLPClassifierBP, MLPRegressorBP
 from skmlp._base import _BATCH_NORM_ATTRIBUTES
 from skmlp._classifier import _decode, _indicator_matrix
+from skmlp._monitor import MonitorState
+from skmlp._trainer import TrainingState, copy_state
 from skmlp.optimizers import Adam
 
 N_FEATURES = 6
@@ -437,3 +440,33 @@ def test_indicator_matrix_with_labels_outside_the_classes(classes, chunk):
     chunk = np.asarray(chunk)
     assert_array_equal(_indicator_matrix(binarizer, chunk),
                        binarizer.transform(chunk).astype(bool), strict=True)
+
+
+# -- restore points -------------------------------------------------------------
+
+
+class _Inner(NamedTuple):
+    t: int
+    m: np.ndarray
+    extra: list
+
+
+def test_copy_state_is_a_deep_copy_that_keeps_aliases():
+    params = np.arange(4.0)
+    shared = np.ones(3)
+    state = TrainingState(params, np.empty(0),
+                          optimizer_state=_Inner(3, shared, [shared, {"k": [1]}]),
+                          scheduler_state=(shared, 0.5),
+                          stopping=MonitorState(best=1.0), samples_seen=7)
+    copied = copy_state(state)
+    assert type(copied) is TrainingState and type(copied.optimizer_state) is _Inner
+    for original, copy_ in [(state.params, copied.params),
+                            (shared, copied.optimizer_state.m)]:
+        assert_array_equal(copy_, original)
+        assert not np.shares_memory(copy_, original)
+    # An array met twice is copied once, inside NamedTuples and out.
+    assert copied.optimizer_state.m is copied.optimizer_state.extra[0]
+    assert copied.scheduler_state[0] is copied.optimizer_state.m
+    assert copied.optimizer_state.extra[1] == {"k": [1]}
+    assert copied.optimizer_state.extra is not state.optimizer_state.extra
+    assert (copied.stopping, copied.samples_seen) == (state.stopping, 7)
