@@ -143,14 +143,14 @@ WORKLOADS = {
                  "latency of one call on 1 and 10 rows", "latency", (64,), 200,
                  20, 5, 2_000, 2_000, calls=300, quick_calls=50),
         Workload("F", "load_iris (X standardised); the fixed cost of one fit, "
-                 "max_iter=1", "fit_cost", (100,), 200, 1, 1, None, None,
+                 "max_iter=1", "fit_cost", (100,), 64, 1, 1, None, None,
                  calls=20, quick_calls=5),
         Workload("G", "load_iris (X standardised); one partial_fit of a fitted "
-                 "model", "partial_fit_cost", (100,), 200, 1, 1, None, None,
+                 "model", "partial_fit_cost", (100,), 64, 1, 1, None, None,
                  calls=50, quick_calls=10),
         Workload("H", f"load_iris (X standardised); GridSearchCV, "
                  f"{len(list(ParameterGrid(GRID)))} candidates x {GRID_FOLDS} "
-                 "folds + refit", "grid_search", (10,), 200, 50, 10, None, None),
+                 "folds + refit", "grid_search", (10,), 64, 50, 10, None, None),
     ]
 }
 

@@ -558,11 +558,11 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
         if not self.__sklearn_is_fitted__():
             check_is_fitted(self)  # raises scikit-learn's NotFittedError
         if check_input:
-            X = self._validate_data(X, reset=False)
+            X = self._check_data(X, reset=False)
         return self._prediction_network().predict(
             self.coefs_, self.intercepts_, X, batch_norm=self._fitted_batch_norm())
 
-    def _validate_data(self, X, y=None, *, reset: bool, y_numeric: bool = False):
+    def _check_data(self, X, y=None, *, reset: bool, y_numeric: bool = False):
         """``validate_data`` with skmlp's options: ``X`` (and ``y``) checked
         and converted, ``n_features_in_`` and ``feature_names_in_`` set
         (``reset=True``) or compared with the fitted ones.

@@ -166,7 +166,7 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
     # -- targets --------------------------------------------------------------
 
     def _validate_targets(self, X, y, *, incremental, reset, classes=None):
-        X, y = self._validate_data(X, y, reset=reset)
+        X, y = self._check_data(X, y, reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
 

@@ -102,7 +102,7 @@ class MLPRegressorBP(RegressorMixin, BaseMLP):
         super().__init__(**params)
 
     def _validate_targets(self, X, y, *, incremental, reset, classes=None):
-        X, y = self._validate_data(X, y, reset=reset, y_numeric=True)
+        X, y = self._check_data(X, y, reset=reset, y_numeric=True)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
