@@ -17,10 +17,16 @@ interleaved (sklearn, skmlp, sklearn, skmlp, ...), and prints one table:
 * ``n_iter_`` and the final loss of each, to show that both did the same work;
 * the peak memory of each fit (``tracemalloc``, in a separate, untimed pass).
 
+Workloads E–H measure what a user feels beyond the epoch: the latency of
+``predict`` and ``predict_proba`` on one row and on ten, the fixed cost of
+one ``fit`` (``max_iter=1``) and of one ``partial_fit`` on small data, and a
+small ``GridSearchCV`` (37 fits). They time a call (or a loop of calls,
+divided), have no GEMM bound, and are interleaved like the others.
+
 Usage::
 
     python benchmarks/bench_mlp.py [--quick] [--dtype float32|float64|both]
-        [--workloads A,B,C,D] [--repeats N] [--threads N] [--json PATH]
+        [--workloads A,B,C,D,E,F,G,H] [--repeats N] [--threads N] [--json PATH]
         [--baseline DIR]
 
 ``--baseline DIR`` adds the skmlp of another checkout (say, ``git worktree
@@ -53,9 +59,15 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 import sklearn
 from numpy.typing import NDArray
-from sklearn.datasets import load_digits, make_classification, make_regression
+from sklearn.datasets import (
+    load_digits,
+    load_iris,
+    make_classification,
+    make_regression,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss, zero_one_loss
+from sklearn.model_selection import GridSearchCV, ParameterGrid
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -63,6 +75,14 @@ T = TypeVar("T")
 
 #: Rows of the synthetic data sets (A, B, D) in full and in quick mode.
 FULL_ROWS, QUICK_ROWS = 100_000, 20_000
+
+#: The fixed-cost workloads' tasks: timed per call, without a GEMM bound.
+FIXED_COST_TASKS = ("latency", "fit_cost", "partial_fit_cost", "grid_search")
+
+#: The grid of workload H: 12 candidates, 3 folds, and the refit: 37 fits.
+GRID = {"hidden_layer_sizes": [(10,), (50,)], "alpha": [1e-4, 1e-3, 1e-2],
+        "learning_rate_init": [1e-3, 1e-2]}
+GRID_FOLDS = 3
 
 
 @dataclass(frozen=True)
@@ -75,9 +95,13 @@ class Workload:
         One-letter name used by ``--workloads``.
     title : str
         Short description printed in the table.
-    task : {"classification", "regression", "predict"}
+    task : {"classification", "regression", "predict", "latency", "fit_cost", \
+            "partial_fit_cost", "grid_search"}
         ``"predict"`` fits the classifier for one epoch, then times
-        ``predict_proba`` and ``predict``.
+        ``predict_proba`` and ``predict``; ``"latency"`` fits it, then times
+        them on one row and on ten; ``"fit_cost"`` times a fresh ``fit``,
+        ``"partial_fit_cost"`` one ``partial_fit`` of a fitted model,
+        ``"grid_search"`` a ``GridSearchCV`` over :data:`GRID`.
     hidden : tuple of int
         ``hidden_layer_sizes``.
     batch_size : int
@@ -86,6 +110,9 @@ class Workload:
         ``max_iter`` in full and in ``--quick`` mode.
     rows, quick_rows : int or None
         Number of samples in full and quick mode (``None``: the whole data set).
+    calls, quick_calls : int, default=1
+        Calls per timed run of a fixed-cost workload (the time is divided by
+        it), in full and quick mode.
     """
 
     key: str
@@ -97,6 +124,8 @@ class Workload:
     quick_epochs: int
     rows: int | None
     quick_rows: int | None
+    calls: int = 1
+    quick_calls: int = 1
 
 
 WORKLOADS = {
@@ -110,6 +139,18 @@ WORKLOADS = {
                  (100,), 200, 20, 5, None, None),
         Workload("D", "predict_proba / predict with the A network", "predict",
                  (256, 128), 256, 1, 1, FULL_ROWS, QUICK_ROWS),
+        Workload("E", "make_classification (20 features, 3 classes), relu, adam; "
+                 "latency of one call on 1 and 10 rows", "latency", (64,), 200,
+                 20, 5, 2_000, 2_000, calls=300, quick_calls=50),
+        Workload("F", "load_iris (X standardised); the fixed cost of one fit, "
+                 "max_iter=1", "fit_cost", (100,), 64, 1, 1, None, None,
+                 calls=20, quick_calls=5),
+        Workload("G", "load_iris (X standardised); one partial_fit of a fitted "
+                 "model", "partial_fit_cost", (100,), 64, 1, 1, None, None,
+                 calls=50, quick_calls=10),
+        Workload("H", f"load_iris (X standardised); GridSearchCV, "
+                 f"{len(list(ParameterGrid(GRID)))} candidates x {GRID_FOLDS} "
+                 "folds + refit", "grid_search", (10,), 64, 50, 10, None, None),
     ]
 }
 
@@ -124,7 +165,10 @@ def _dataset(key: str, rows: int | None) -> tuple[NDArray, NDArray]:
     if key == "B":
         X, y = make_regression(rows, 100, random_state=0)
         return X, (y - y.mean()) / y.std()
-    X, y = load_digits(return_X_y=True)
+    if key == "E":
+        return make_classification(rows, 20, n_informative=10, n_classes=3,
+                                   random_state=0)
+    X, y = load_iris(return_X_y=True) if key in "FGH" else load_digits(return_X_y=True)
     X = (X - X.mean(axis=0)) / np.maximum(X.std(axis=0), 1e-12)
     return X, y
 
@@ -277,7 +321,7 @@ class Bound(NamedTuple):
 
 def benchmark(calls: dict[str, Callable[[], T]],
               bounds: Sequence[Callable[[], None]],
-              repeats: int) -> tuple[dict[str, list[tuple[float, T]]], Bound]:
+              repeats: int) -> tuple[dict[str, list[tuple[float, T]]], Bound | None]:
     """Time ``calls`` interleaved, with the GEMM-bound passes interleaved too.
 
     Each round runs every call once, in order (sklearn, skmlp[, baseline]), then every
@@ -287,9 +331,10 @@ def benchmark(calls: dict[str, Callable[[], T]],
     -------
     runs : dict
         ``{name: [(seconds, result), ...]}``, one entry per round.
-    bound : Bound
+    bound : Bound or None
         The median and the best time of the bound passes (of the faster
-        schedule, where there are several), over all rounds.
+        schedule, where there are several), over all rounds; ``None``
+        without bound passes.
     """
     bound_times = [[timed(b)[0] for _ in range(3)] for b in bounds]
     runs: dict[str, list[tuple[float, T]]] = {name: [] for name in calls}
@@ -298,12 +343,16 @@ def benchmark(calls: dict[str, Callable[[], T]],
             runs[name].append(timed(fn))
         for times, b in zip(bound_times, bounds):
             times.append(timed(b)[0])
+    if not bounds:
+        return runs, None
     return runs, Bound(median=min(float(np.median(t)) for t in bound_times),
                        best=min(min(t) for t in bound_times))
 
 
-def _summary(seconds: list[float], flops: float, bound: Bound) -> dict[str, Any]:
-    """Median/min/max of ``seconds``, GFLOP/s and the multiples of the bound.
+def _summary(seconds: list[float], flops: float | None,
+             bound: Bound | None) -> dict[str, Any]:
+    """Median/min/max of ``seconds``, GFLOP/s and the multiples of the bound
+    (``None`` where there is no bound).
 
     ``x_bound`` compares medians, since the bound is timed in the same rounds
     and meets the same machine noise; ``x_bound_best`` compares best times.
@@ -314,9 +363,9 @@ def _summary(seconds: list[float], flops: float, bound: Bound) -> dict[str, Any]
         "median_s": median,
         "min_s": float(np.min(seconds)),
         "max_s": float(np.max(seconds)),
-        "gflops": flops / median / 1e9,
-        "x_bound": median / bound.median,
-        "x_bound_best": float(np.min(seconds)) / bound.best,
+        "gflops": None if bound is None else flops / median / 1e9,
+        "x_bound": None if bound is None else median / bound.median,
+        "x_bound_best": None if bound is None else float(np.min(seconds)) / bound.best,
     }
 
 
@@ -328,8 +377,10 @@ def run_workload(w: Workload, dtype: np.dtype, impls: dict[str, tuple[type, type
     -------
     list of dict
         One record per timed operation (``fit``, or ``predict_proba`` and
-        ``predict`` for the predict workload); see ``README.md``.
+        ``predict`` for the predict workloads); see ``README.md``.
     """
+    if w.task in FIXED_COST_TASKS:
+        return _run_fixed_cost(w, dtype, impls, repeats, quick)
     X, y = _dataset(w.key, w.quick_rows if quick else w.rows)
     X = X.astype(dtype)
     if w.task == "regression":
@@ -338,13 +389,7 @@ def run_workload(w: Workload, dtype: np.dtype, impls: dict[str, tuple[type, type
     epochs = w.quick_epochs if quick else w.epochs
     n_classes = 0 if w.task == "regression" else len(np.unique(y))
     units = [X.shape[1], *w.hidden, n_classes if n_classes > 2 else 1]
-    params = dict(hidden_layer_sizes=w.hidden, activation="relu", solver="adam",
-                  batch_size=w.batch_size, max_iter=epochs, tol=0.0,
-                  n_iter_no_change=epochs, shuffle=True, random_state=0)
-    pick = 1 if w.task == "regression" else 0
-
-    def make(name: str) -> Any:
-        return impls[name][pick](**params)
+    make = _maker(w, impls, epochs)
 
     chunk = None
     if w.task != "predict":
@@ -373,19 +418,13 @@ def run_workload(w: Workload, dtype: np.dtype, impls: dict[str, tuple[type, type
             last = rs[-1][1]
             if op == "fit":
                 seconds = [s / est.n_iter_ for s, est in rs]
-                check = {"n_iter": int(last.n_iter_),
-                         "final_loss": float(last.loss_curve_[-1]),
-                         "loss_curve": [float(v) for v in last.loss_curve_]}
+                check = _fit_check(last)
             else:
                 seconds = [s for s, _ in rs]
-                score = log_loss if op == "predict_proba" else zero_one_loss
-                check = {"n_iter": None, "final_loss": float(score(y, last)),
-                         "loss_curve": None}
+                check = _prediction_check(op, y, last)
             impl_rows[name] = {**_summary(seconds, flops, bound), **check,
                                "peak_mib": peaks[name]}
-        record = {"workload": w.key, "title": w.title, "op": op,
-                  "dtype": np.dtype(dtype).name, "n_samples": n_rows,
-                  "layers": units, "batch_size": w.batch_size, "epochs": epochs,
+        record = {**_record_head(w, op, dtype, n_rows, units, epochs),
                   **_record(bound, flops, impl_rows)}
         if op != "fit":
             record["predict_chunk_rows"] = chunk
@@ -393,9 +432,115 @@ def run_workload(w: Workload, dtype: np.dtype, impls: dict[str, tuple[type, type
     return records
 
 
-def _record(bound: Bound, flops: float, impl_rows: dict[str, dict[str, Any]]
-            ) -> dict[str, Any]:
-    """The bound and per-implementation part of a record, with the ratio."""
+def _maker(w: Workload, impls: dict[str, tuple[type, type]], epochs: int
+           ) -> Callable[[str], Any]:
+    """``make(name)``: a new estimator of implementation ``name`` with the
+    workload's parameters (a fixed number of epochs: nothing stops early)."""
+    params = dict(hidden_layer_sizes=w.hidden, activation="relu", solver="adam",
+                  batch_size=w.batch_size, max_iter=epochs, tol=0.0,
+                  n_iter_no_change=epochs, shuffle=True, random_state=0)
+    pick = 1 if w.task == "regression" else 0
+    return lambda name: impls[name][pick](**params)
+
+
+def _fit_check(estimator) -> dict[str, Any]:
+    """What shows that a fit did the work: epochs and the loss curve."""
+    return {"n_iter": int(estimator.n_iter_),
+            "final_loss": float(estimator.loss_curve_[-1]),
+            "loss_curve": [float(v) for v in estimator.loss_curve_]}
+
+
+def _prediction_check(op: str, y: NDArray, prediction: NDArray,
+                      labels: NDArray | None = None) -> dict[str, Any]:
+    """Log-loss of probabilities, 0-1 loss of labels, against ``y``."""
+    if op == "predict_proba":
+        loss = log_loss(y, prediction, labels=labels)
+    else:
+        loss = zero_one_loss(y, prediction)
+    return {"n_iter": None, "final_loss": float(loss), "loss_curve": None}
+
+
+def _record_head(w: Workload, op: str, dtype: np.dtype, n_rows: int,
+                 units: list[int], epochs: int) -> dict[str, Any]:
+    """The fields that say what a record measured."""
+    return {"workload": w.key, "title": w.title, "op": op,
+            "dtype": np.dtype(dtype).name, "n_samples": n_rows, "layers": units,
+            "batch_size": w.batch_size, "epochs": epochs}
+
+
+def _run_fixed_cost(w: Workload, dtype: np.dtype,
+                    impls: dict[str, tuple[type, type]], repeats: int,
+                    quick: bool) -> list[dict[str, Any]]:
+    """Workloads E-H: time calls (``calls`` per timed run), with no bound.
+
+    The seconds are per call: a timed run's time divided by its calls.
+    """
+    X, y = _dataset(w.key, w.quick_rows if quick else w.rows)
+    X = X.astype(dtype)
+    epochs = w.quick_epochs if quick else w.epochs
+    n_calls = w.quick_calls if quick else w.calls
+    classes = np.unique(y)
+    units = [X.shape[1], *w.hidden, len(classes) if len(classes) > 2 else 1]
+    make = _maker(w, impls, epochs)
+
+    def repeated(call: Callable[[], T]) -> Callable[[], T]:
+        def run() -> T:
+            for _ in range(n_calls - 1):
+                call()
+            return call()
+        return run
+
+    # (op, rows the operation sees, {name: timed run}, check of its result)
+    cases: list[tuple[str, int, dict[str, Callable[[], Any]], Callable]] = []
+    if w.task == "latency":
+        fitted = {name: make(name).fit(X, y) for name in impls}
+        for rows in (1, 10):
+            for method in ("predict_proba", "predict"):
+                calls = {name: repeated(partial(getattr(est, method), X[:rows]))
+                         for name, est in fitted.items()}
+                cases.append((method, rows, calls, partial(
+                    _prediction_check, method, y[:rows], labels=classes)))
+    elif w.task == "fit_cost":
+        cases.append(("fit", X.shape[0], {
+            name: repeated(lambda name=name: make(name).fit(X, y))
+            for name in impls}, _fit_check))
+    elif w.task == "partial_fit_cost":
+        fitted = {name: make(name).partial_fit(X, y, classes=classes)
+                  for name in impls}
+        cases.append(("partial_fit", X.shape[0], {
+            name: repeated(partial(est.partial_fit, X, y))
+            for name, est in fitted.items()}, _fit_check))
+    else:  # grid_search
+        cases.append(("GridSearchCV", X.shape[0], {
+            name: repeated(lambda name=name: GridSearchCV(
+                make(name), GRID, cv=GRID_FOLDS).fit(X, y))
+            for name in impls}, _search_check))
+
+    records = []
+    for op, rows, calls, check in cases:
+        peaks = {name: peak_mib(fn) for name, fn in calls.items()}
+        runs, bound = benchmark(calls, [], repeats)
+        impl_rows = {
+            name: {**_summary([s / n_calls for s, _ in rs], None, bound),
+                   **check(rs[-1][1]), "peak_mib": peaks[name]}
+            for name, rs in runs.items()}
+        record = {**_record_head(w, op, dtype, rows, units, epochs),
+                  "calls_per_run": n_calls, **_record(bound, None, impl_rows)}
+        records.append(record)
+    return records
+
+
+def _search_check(search: GridSearchCV) -> dict[str, Any]:
+    """The fits a search made and its best cross-validated error rate."""
+    n_fits = len(search.cv_results_["params"]) * search.n_splits_ + 1  # the refit
+    return {"n_iter": n_fits, "final_loss": 1.0 - float(search.best_score_),
+            "loss_curve": None}
+
+
+def _record(bound: Bound | None, flops: float | None,
+            impl_rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The bound (``None`` fields without one) and per-implementation part
+    of a record, with the ratio."""
     ratio = curve_diff = None
     for row in impl_rows.values():
         row["vs_sklearn"] = row["median_s"] / impl_rows["sklearn"]["median_s"]
@@ -405,10 +550,12 @@ def _record(bound: Bound, flops: float, impl_rows: dict[str, dict[str, Any]]
         if sk["loss_curve"] and len(sk["loss_curve"]) == len(ours["loss_curve"]):
             curve_diff = float(np.max(np.abs(np.subtract(sk["loss_curve"],
                                                          ours["loss_curve"]))))
-    return {"gemm_flops": flops, "gemm_bound_s": bound.median,
-            "gemm_bound_best_s": bound.best,
-            "gemm_bound_gflops": flops / bound.median / 1e9, "impls": impl_rows,
-            "ratio_skmlp_sklearn": ratio, "loss_curve_max_abs_diff": curve_diff}
+    return {"gemm_flops": flops,
+            "gemm_bound_s": None if bound is None else bound.median,
+            "gemm_bound_best_s": None if bound is None else bound.best,
+            "gemm_bound_gflops": None if bound is None else flops / bound.median / 1e9,
+            "impls": impl_rows, "ratio_skmlp_sklearn": ratio,
+            "loss_curve_max_abs_diff": curve_diff}
 
 
 # ------------------------------------------------------------------ output
@@ -421,7 +568,7 @@ def format_table(report: dict[str, Any]) -> str:
         f" | numpy {meta['numpy_version']} | BLAS {meta['blas']}"
         f" | threads {meta['threads']} | {meta['cpu']}",
         f"mode: {'quick' if meta['quick'] else 'full'}, repeats {meta['repeats']};"
-        " seconds are per epoch for fits, per call for predict;"
+        " seconds are per epoch for fits (A-C), per call otherwise;"
         " 'bound' = GEMMs only; medians, and 'x bound' = median / median",
     ]
     load = meta["loadavg_1min"]
@@ -448,23 +595,39 @@ def format_table(report: dict[str, Any]) -> str:
         label = f"{rec['workload']} {rec['op']} {rec['n_samples']}x{rec['layers'][0]}"
         share = rec.get("other_cpu_share")
         noise = "" if share is None else f"others' CPU {share:4.0%}"
-        lines.append(f"{label:<26} {rec['dtype']:<7} {'bound':<8} "
-                     f"{rec['gemm_bound_s']:>8.4f} {noise:<17} {'':>6} "
-                     f"{rec['gemm_bound_gflops']:>7.1f} {1.0:>7.2f}")
+        if rec["gemm_bound_s"] is None:
+            lines.append(f"{label:<26} {rec['dtype']:<7} {'':<8} {'':>8} {noise}")
+        else:
+            lines.append(f"{label:<26} {rec['dtype']:<7} {'bound':<8} "
+                         f"{rec['gemm_bound_s']:>8.4f} {noise:<17} {'':>6} "
+                         f"{rec['gemm_bound_gflops']:>7.1f} {1.0:>7.2f}")
         for name, r in rec["impls"].items():
             vs = r["vs_sklearn"]
-            spread = f"[{r['min_s']:.4f} – {r['max_s']:.4f}]"
+            spread = f"[{_duration(r['min_s'])} – {_duration(r['max_s'])}]"
             n_iter = "-" if r["n_iter"] is None else str(r["n_iter"])
+            gflops, x_bound = (("-", "-") if r["gflops"] is None else
+                               (f"{r['gflops']:.1f}", f"{r['x_bound']:.2f}"))
             lines.append(
-                f"{'':<26} {rec['dtype']:<7} {name:<8} {r['median_s']:>8.4f} "
-                f"{spread:<17} {vs:>6.2f} {r['gflops']:>7.1f} {r['x_bound']:>7.2f} "
+                f"{'':<26} {rec['dtype']:<7} {name:<8} {_duration(r['median_s']):>8} "
+                f"{spread:<17} {vs:>6.2f} {gflops:>7} {x_bound:>7} "
                 f"{n_iter:>6} {r['final_loss']:>9.5f} {r['peak_mib']:>8.1f}")
     lines.append("-" * len(header))
     titles = {rec["workload"]: rec for rec in report["results"]}
     for key, rec in titles.items():
+        calls = rec.get("calls_per_run")
         lines.append(f"{key}: {rec['title']}, layers {rec['layers']}, batch "
-                     f"{rec['batch_size']}, {rec['epochs']} epoch(s)")
+                     f"{rec['batch_size']}, {rec['epochs']} epoch(s)"
+                     + ("" if calls is None else f", {calls} call(s) per timed run"))
     return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    """Seconds with four decimals, or milli/microseconds below 10 ms."""
+    if seconds >= 0.01:
+        return f"{seconds:.4f}"
+    if seconds >= 1e-4:
+        return f"{seconds * 1e3:.3f}ms"
+    return f"{seconds * 1e6:.1f}µs"
 
 
 class OtherCPU:
@@ -542,8 +705,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="small data, 1 epoch, 2 repeats (well under a minute)")
     parser.add_argument("--dtype", choices=["float32", "float64", "both"],
                         default="both")
-    parser.add_argument("--workloads", default="A,B,C,D",
-                        help="comma-separated subset of A,B,C,D")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS),
+                        help="comma-separated subset of " + ",".join(WORKLOADS))
     parser.add_argument("--repeats", type=int, default=None,
                         help="timed repeats per implementation (default 5, quick 2)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
@@ -558,7 +721,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     keys = [k.strip().upper() for k in args.workloads.split(",") if k.strip()]
     unknown = sorted(set(keys) - set(WORKLOADS))
     if unknown or not keys:
-        parser.error(f"unknown workloads {unknown}; choose from A,B,C,D")
+        parser.error(f"unknown workloads {unknown}; choose from {','.join(WORKLOADS)}")
     args.workloads = keys
     if args.repeats is None:
         args.repeats = 2 if args.quick else 5

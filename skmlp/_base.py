@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 from typing import Any
@@ -40,7 +41,7 @@ from ._docs import DocLinkMixin
 from ._guard import NothingFinite
 from ._lbfgs import LbfgsTrainer, uses_lbfgs
 from ._network import BatchNormParams, Network
-from ._params import Component, ParamsMixin, resolve, validate_params
+from ._params import Component, ParamsMixin, param_names, resolve, validate_params
 from ._persistence import PlainStateMixin
 from ._sample_weight import check_sample_weight
 from ._sklearn_callbacks import CallbackSupportMixin, FitTasks
@@ -57,12 +58,58 @@ from .schedulers import SCHEDULERS, ConstantLR, Scheduler
 _BATCH_NORM_ATTRIBUTES = ("batch_norm_scales_", "batch_norm_offsets_",
                           "batch_norm_running_means_", "batch_norm_running_vars_")
 
+#: Per estimator, the :class:`Network` its predictions run (with the key it
+#: was built for; see :meth:`BaseMLP._prediction_network`). Kept outside the
+#: estimators: a prediction changes no attribute, and copies and pickles
+#: carry no cache.
+_PREDICTION_NETWORKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+#: Per estimator, the parameter values its last validation accepted (see
+#: :meth:`BaseMLP._validate_params`).
+_VALIDATED_PARAMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
 #: scikit-learn's learning-rate names that its Adam solver ignores.
 _SKLEARN_SGD_ONLY_SCHEDULES = frozenset({"invscaling", "adaptive"})
 
 #: The parameters that take a component, with the registry of their names.
 _COMPONENT_PARAMS = {"solver": OPTIMIZERS, "learning_rate": SCHEDULERS,
                      "activation": ACTIVATIONS, "weight_init": INITIALIZERS}
+
+
+@functools.cache
+def _init_defaults(cls: type) -> dict[str, Any]:
+    """The constructor's defaults of ``cls``, read once per class."""
+    return {name: p.default
+            for name, p in inspect.signature(cls.__init__).parameters.items()}
+
+
+def _is_plain_float_matrix(X) -> bool:
+    """Whether ``X`` is a non-empty 2-D float32 or float64 NumPy array, which
+    ``validate_data`` would take as it is."""
+    return (type(X) is np.ndarray and X.ndim == 2 and X.shape[0] > 0
+            and X.shape[1] > 0 and X.dtype.type in (np.float64, np.float32))
+
+
+def _is_plain_target(y, n_samples: int, numeric: bool) -> bool:
+    """Whether ``y`` is a 1-D or 2-D NumPy array of ``n_samples`` rows of
+    numbers (or strings, unless ``numeric``), which ``validate_data`` would
+    take as it is."""
+    return (type(y) is np.ndarray and 1 <= y.ndim <= 2 and y.shape[0] == n_samples
+            and y.size > 0 and y.dtype.kind in ("biuf" if numeric else "biufU"))
+
+
+def _finite_or_assumed(arrays) -> bool:
+    """Whether every array is finite, or scikit-learn is told to assume so
+    (``assume_finite``); ``False`` under array-API dispatch, which
+    ``validate_data`` handles. scikit-learn's first test: a finite sum."""
+    config = get_config()
+    if config["array_api_dispatch"]:
+        return False
+    if config["assume_finite"]:
+        return True
+    with np.errstate(over="ignore"):
+        return all(np.isfinite(array.sum()) for array in arrays
+                   if array.dtype.kind == "f")
 
 
 def _checked_layer(drawn, layer: int, fan_in: int, fan_out: int):
@@ -160,6 +207,8 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
         for name, value in params.items():
             setattr(self, name, value)
 
+    _get_param_names = classmethod(param_names)
+
     # -- parameters -----------------------------------------------------------
 
     def _validate_params(self) -> None:
@@ -170,8 +219,18 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
         cannot be hidden; and an estimator parameter that a component
         *object* would override is refused unless it is at its default, so
         that no setting is silently ignored.
+
+        Every one of these checks reads the values' types and immutable
+        values (numbers, strings, tuples) only: parameters that are the very
+        objects of the last validation of this estimator need none
+        (``partial_fit`` validates on every call).
         """
         params = self.get_params(deep=False)
+        values = tuple(params.values())
+        validated = _VALIDATED_PARAMS.get(self)
+        if validated is not None and len(validated) == len(values) and all(
+                value is previous for value, previous in zip(values, validated)):
+            return
         validate_params(self._parameter_constraints, params,
                         caller_name=type(self).__name__)
         if isinstance(self.activation, Activation) and not self.activation.hidden:
@@ -180,8 +239,7 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
                 f"{self.activation!r}, an output-only activation: it cannot be "
                 "used in the hidden layers."
             )
-        defaults = {name: p.default for name, p in
-                    inspect.signature(type(self).__init__).parameters.items()}
+        defaults = _init_defaults(type(self))
         for param in _COMPONENT_PARAMS:
             component = params[param]
             if not isinstance(component, ParamsMixin):
@@ -197,6 +255,7 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
                         f"{value!r}), or {param}__{name} in a grid search), or "
                         f"leave {name} at its default ({defaults[name]!r})."
                     )
+        _VALIDATED_PARAMS[self] = values
 
     def set_params(self, **params: Any):
         """Set the parameters of this estimator (scikit-learn's contract).
@@ -490,21 +549,70 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
 
     # -- prediction ---------------------------------------------------------
 
+    def __sklearn_is_fitted__(self) -> bool:
+        """Whether the estimator has fitted weights (scikit-learn's protocol)."""
+        return "coefs_" in vars(self)
+
     def _forward(self, X, *, check_input: bool = True):
         """Output activations of the fitted network."""
-        check_is_fitted(self)
+        if not self.__sklearn_is_fitted__():
+            check_is_fitted(self)  # raises scikit-learn's NotFittedError
         if check_input:
-            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
-                              dtype=(np.float64, np.float32))
-        batch_norm = self._fitted_batch_norm()
-        network = Network(
-            [self.coefs_[0].shape[0], *(b.shape[0] for b in self.intercepts_)],
-            self._hidden_activation,
-            ACTIVATIONS[self.out_activation_](),
-            batch_norm=batch_norm is not None,
-        )
-        return network.predict(self.coefs_, self.intercepts_, X,
-                               batch_norm=batch_norm)
+            X = self._check_data(X, reset=False)
+        return self._prediction_network().predict(
+            self.coefs_, self.intercepts_, X, batch_norm=self._fitted_batch_norm())
+
+    def _check_data(self, X, y=None, *, reset: bool, y_numeric: bool = False):
+        """``validate_data`` with skmlp's options: ``X`` (and ``y``) checked
+        and converted, ``n_features_in_`` and ``feature_names_in_`` set
+        (``reset=True``) or compared with the fitted ones.
+
+        The common case is checked here in a few microseconds instead of
+        tens to hundreds: ``X`` a 2-D float32 or float64 NumPy array (of the
+        fitted width when ``reset=False``), ``y`` a 1-D or 2-D NumPy array of
+        as many numbers (or, for a classifier, strings), and no feature
+        names, fitted or given. The checks are scikit-learn's: shapes,
+        dtypes and, unless scikit-learn's ``assume_finite`` is set,
+        finiteness (its O(1)-memory test, a finite sum). Any other input,
+        and any input that fails a check, goes through ``validate_data``,
+        which converts it or raises scikit-learn's error.
+        """
+        arrays = (X,) if y is None else (X, y)
+        if (_is_plain_float_matrix(X)
+                and (reset or X.shape[1] == getattr(self, "n_features_in_", None))
+                and not hasattr(self, "feature_names_in_")
+                and (y is None or _is_plain_target(y, X.shape[0], y_numeric))
+                and _finite_or_assumed(arrays)):
+            if reset:
+                self.n_features_in_ = X.shape[1]
+            return X if y is None else arrays
+        if y is None:
+            return validate_data(self, X, accept_sparse=["csr", "csc"], reset=reset,
+                                 dtype=(np.float64, np.float32))
+        return validate_data(self, X, y, accept_sparse=["csr", "csc"], reset=reset,
+                             dtype=(np.float64, np.float32), multi_output=True,
+                             y_numeric=y_numeric)
+
+    def _prediction_network(self) -> Network:
+        """The fitted architecture as a :class:`Network`, built once per model.
+
+        Cached in :data:`_PREDICTION_NETWORKS` with a key of everything the
+        network is built from (layer widths and activations; the weights
+        and batch-normalisation parameters are passed at every call), so
+        that no refit, ``partial_fit``, ``set_params`` or weights assigned
+        by hand can meet a stale one. A network holds neither weights nor
+        buffers: concurrent predictions can share it.
+        """
+        key = (tuple(W.shape for W in self.coefs_), self._hidden_activation,
+               self.out_activation_)
+        cached = _PREDICTION_NETWORKS.get(self)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        shapes, hidden, output = key
+        network = Network([shapes[0][0], *(fan_out for _, fan_out in shapes)],
+                          hidden, ACTIVATIONS[output]())
+        _PREDICTION_NETWORKS[self] = (key, network)
+        return network
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import check_array
 
 from ._base import BaseMLP, _validate_params_every_call
 from ._docs import fill_shared_docs
@@ -25,12 +25,43 @@ __all__ = ["MLPClassifierBP"]
 
 
 def _indicator_matrix(binarizer: LabelBinarizer, y) -> NDArray:
-    """``binarizer.transform(y).astype(bool)``, without its dense int64
-    intermediate (eight times the memory of the boolean result): the
-    transform goes through a sparse matrix instead."""
+    """``binarizer.transform(y).astype(bool)``: the boolean target matrix.
+
+    Single-output labels that are all classes of ``binarizer`` are looked
+    up among its sorted ``classes_`` by binary search: one column
+    (``y == classes_[1]``) for two classes, one-hot otherwise, in a fraction
+    of the time and memory of ``transform`` (which checks ``y`` again and
+    goes through an integer matrix). Other targets go through ``transform``,
+    via a sparse matrix rather than its dense int64 intermediate (eight
+    times the memory of the result).
+    """
+    classes = binarizer.classes_
+    single_output = binarizer.y_type_ in ("binary", "multiclass")
+    if y.ndim == 1 and single_output and len(classes) > 1:
+        positions = np.searchsorted(classes, y)
+        np.minimum(positions, len(classes) - 1, out=positions)
+        if (classes[positions] == y).all():
+            if len(classes) == 2:
+                return (positions == 1)[:, np.newaxis]
+            return positions[:, np.newaxis] == np.arange(len(classes))
     sparse_binarizer = copy.copy(binarizer)
     sparse_binarizer.sparse_output = True
     return sparse_binarizer.transform(y).astype(bool).toarray()
+
+
+def _decode(binarizer: LabelBinarizer, Y: NDArray):
+    """``binarizer.inverse_transform`` of a 2-D ``Y``, network outputs or
+    an indicator matrix, without its input checks (a few microseconds instead
+    of tens): the class of the largest column (multiclass), or the second
+    class where the column exceeds 0.5 (binary). Other targets go through
+    the binarizer."""
+    classes = binarizer.classes_
+    if not binarizer.sparse_input_:
+        if binarizer.y_type_ == "multiclass":
+            return classes.take(Y.argmax(axis=1))
+        if binarizer.y_type_ == "binary" and classes.shape[0] == 2:
+            return classes.take((Y[:, 0] > 0.5).astype(np.intp))
+    return binarizer.inverse_transform(Y.ravel() if Y.shape[1] == 1 else Y)
 
 
 def _uses_stochastic_solver(estimator) -> bool:
@@ -135,10 +166,7 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
     # -- targets --------------------------------------------------------------
 
     def _validate_targets(self, X, y, *, incremental, reset, classes=None):
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            dtype=(np.float64, np.float32), reset=reset,
-        )
+        X, y = self._check_data(X, y, reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
 
@@ -219,7 +247,7 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
                 "class_weight='balanced' is not supported by partial_fit (one "
                 "chunk's class frequencies are not the data's); pass a dict."
             )
-        labels = binarizer.inverse_transform(Y)
+        labels = _decode(binarizer, Y)
         weights = compute_sample_weight(self.class_weight, labels).astype(dtype)
         if sample_weight is not None:
             weights *= sample_weight
@@ -240,11 +268,8 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
         if not np.isfinite(output).all():
             return np.nan
         binarizer = target_state["_label_binarizer"]
-        y_true = binarizer.inverse_transform(y)
-        y_pred = binarizer.inverse_transform(
-            output.ravel() if output.shape[1] == 1 else output
-        )
-        return accuracy_score(y_true, y_pred, sample_weight=sample_weight)
+        return accuracy_score(_decode(binarizer, y), _decode(binarizer, output),
+                              sample_weight=sample_weight)
 
     # -- public API -----------------------------------------------------------
 
@@ -368,10 +393,8 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes.
         """
-        output = self._forward(X)
-        if self.n_outputs_ == 1:
-            output = output.ravel()
-        return self._label_binarizer.inverse_transform(output)
+        output = self._forward(X)  # first: it raises NotFittedError
+        return _decode(self._label_binarizer, output)
 
     def predict_proba(self, X):
         """Probability estimates.

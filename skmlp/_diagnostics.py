@@ -85,6 +85,16 @@ def _layer_list(layers: Sequence[int]) -> str:
     return "hidden layers " + ", ".join(map(str, numbers))
 
 
+def _column_medians(values: np.ndarray) -> np.ndarray:
+    """``np.median(values, axis=0)`` for NaN-free values, the same numbers in
+    a fraction of its overhead (a fit calls this once, on few epochs)."""
+    values = np.sort(values, axis=0)
+    middle = values.shape[0] // 2
+    if values.shape[0] % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle]) / 2
+
+
 @np.errstate(invalid="ignore", over="ignore", divide="ignore")
 def _vanishing(norms: np.ndarray, epochs: list[int]) -> str | None:
     """Hidden layers whose gradients are tiny next to the output layer's."""
@@ -93,7 +103,7 @@ def _vanishing(norms: np.ndarray, epochs: list[int]) -> str | None:
     usable = (np.isfinite(norms).all(axis=1) & (output[:, 0] > 0))
     if n_layers < 2 or not usable.any():
         return None
-    ratios = np.median(norms[usable, :-1] / output[usable], axis=0)
+    ratios = _column_medians(norms[usable, :-1] / output[usable])
     small = np.flatnonzero(ratios < VANISHING_RATIO)
     if not small.size:
         return None
@@ -143,6 +153,16 @@ def _exploding(norms: np.ndarray, losses: np.ndarray,
     return "Exploding gradients: " + "; ".join(findings) + ". " + _EXPLODING_REMEDY
 
 
+def _healthy(norms: Sequence[float]) -> bool:
+    """Whether one epoch's norms trigger no rule: the rules for a single
+    epoch (a ``partial_fit``) in plain Python, the same comparisons without
+    NumPy's overhead. Growth needs two epochs."""
+    output = norms[-1]
+    return (all(norm <= EXPLODING_NORM for norm in norms)  # False for inf, nan
+            and output > 0
+            and all(norm / output >= VANISHING_RATIO for norm in norms[:-1]))
+
+
 def gradient_warnings(history: Sequence[Mapping[str, Any]]) -> list[str]:
     """Messages about vanishing or exploding gradients in ``history``.
 
@@ -173,7 +193,7 @@ def gradient_warnings(history: Sequence[Mapping[str, Any]]) -> list[str]:
     Vanishing gradients: the weight gradients of hidden layer 1 are below
     """
     records = [r for r in history if len(r.get("grad_norms") or ()) > 0]
-    if not records:
+    if not records or (len(records) == 1 and _healthy(records[0]["grad_norms"])):
         return []
     norms = np.array([r["grad_norms"] for r in records], dtype=np.float64)
     losses = np.array([r.get("loss", np.nan) for r in records], dtype=np.float64)

@@ -19,6 +19,7 @@ training data otherwise.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -99,7 +100,9 @@ class Checkpoint(NamedTuple):
     Attributes
     ----------
     state : TrainingState
-        A deep copy (:meth:`TrainingState.snapshot`).
+        The training state after that epoch: the live one until
+        :meth:`DivergenceGuard.protect_best` replaces it with a deep copy
+        (:meth:`TrainingState.snapshot`).
     epoch : int
         The epoch it was taken after (``history_`` numbering).
     n_iter : int
@@ -132,15 +135,34 @@ class DivergenceGuard:
                  continued: bool = False):
         self.network = network
         self.X = X
-        self.input_bound = max_abs(X)
         self.criterion = criterion
         self.continued = continued
         self.best: Checkpoint | None = None
+        self._best_is_live = False
+
+    @functools.cached_property
+    def input_bound(self) -> float:
+        """The largest magnitude in ``X``: a pass over the data, taken only
+        when a call's outcome is checked, not for every fit."""
+        return max_abs(self.X)
 
     def keep_best(self, state, *, epoch: int, n_iter: int) -> None:
-        """Make the state after ``epoch`` the restore point (it is the best)."""
-        self.best = None  # free the old snapshot before taking the new one
-        self.best = Checkpoint(state.snapshot(), epoch, n_iter)
+        """Make the state after ``epoch`` the restore point (it is the best).
+
+        The state is not copied yet: :meth:`protect_best` copies it when the
+        next epoch is about to change it in place. A call's last epoch (a
+        ``partial_fit``'s only one) is thus kept without a copy, in time or
+        memory.
+        """
+        self.best = Checkpoint(state, epoch, n_iter)
+        self._best_is_live = True
+
+    def protect_best(self) -> None:
+        """Copy the restore point out of the live training state: call it
+        before every epoch, which updates that state in place."""
+        if self._best_is_live:
+            self.best = self.best._replace(state=self.best.state.snapshot())
+            self._best_is_live = False
 
     def outputs_finite(self, params: NDArray, norm_stats: NDArray) -> bool:
         """Whether the network gives finite outputs on every row of ``X``."""

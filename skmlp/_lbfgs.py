@@ -115,7 +115,7 @@ class LbfgsTrainer:
         workspace = Workspace(network, X.shape[0], params.dtype, training=True)
         params_views = network.views(params)
         grads = network.views(np.empty_like(params))
-        scratch = np.empty_like(params)
+        scratch = workspace.spare(params.size)
         log = TrainingLog.resume(est, fresh=mode.new_weights, validation=False)
         for callback in self.callbacks:
             callback.on_train_begin(est, X=X, y=Y)

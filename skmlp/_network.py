@@ -23,7 +23,7 @@ With :math:`a^{(0)} = X`, for layers :math:`l = 1, \dots, L`:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -58,7 +58,9 @@ class Workspace:
     a : list of ndarray
         Activations :math:`a^{(l)}` (``a[-1]`` is the network's output).
     delta : list of ndarray
-        Error terms :math:`\\delta^{(l)} = \\partial L / \\partial z^{(l)}`.
+        Error terms :math:`\\delta^{(l)} = \\partial L / \\partial z^{(l)}`
+        (training), views of one block that :meth:`spare` lends out between
+        backward passes.
     z_hat, inv_std : list of (ndarray or None)
         Batch normalisation: the normalised linear outputs and
         :math:`1/\\sqrt{\\sigma^2_B + \\epsilon}` per hidden layer (training).
@@ -72,22 +74,40 @@ class Workspace:
         self.n_rows = n_rows
         self.z, self.a, self.delta = [], [], []
         self.z_hat, self.inv_std, self.mask, self.dropped = [], [], [], []
+        self._delta_block = (np.empty(n_rows * sum(network.layer_units[1:]), dtype)
+                             if training else None)
+        delta_offsets = accumulate(network.layer_units[1:], initial=0)
         last = len(network.activations) - 1
-        for layer, (units, activation) in enumerate(
-            zip(network.layer_units[1:], network.activations)
+        for layer, (units, activation, offset) in enumerate(
+            zip(network.layer_units[1:], network.activations, delta_offsets)
         ):
             z = np.empty((n_rows, units), dtype=dtype)
             keep_z = training and activation.derivative_needs_input
             self.z.append(z)
             self.a.append(np.empty_like(z) if keep_z else z)
             if training:
-                self.delta.append(np.empty_like(z))
+                self.delta.append(self._delta_block[
+                    n_rows * offset:n_rows * (offset + units)].reshape(n_rows, units))
             normalised = training and network.batch_norm and layer < last
             self.z_hat.append(np.empty_like(z) if normalised else None)
             self.inv_std.append(np.empty(units, dtype=dtype) if normalised else None)
             dropped = training and network.dropout > 0 and layer < last
             self.mask.append(np.empty_like(z) if dropped else None)
             self.dropped.append(np.empty_like(z) if dropped else None)
+
+
+    def spare(self, size: int) -> NDArray:
+        """A work vector of ``size`` values, for what follows a backward pass.
+
+        The error terms are dead from the end of one backward pass to the
+        next forward pass, where the gradient is finished and the optimizer
+        steps: their memory is lent when it is large enough (a training step
+        then needs no vector of its own), else a new vector is allocated.
+        """
+        block = self._delta_block
+        if block is not None and block.size >= size:
+            return block[:size]
+        return np.empty(size, dtype=self.z[0].dtype)
 
 
 class BatchNormParams(NamedTuple):
@@ -149,15 +169,15 @@ class Network:
         coef_sizes = [fan_in * fan_out for fan_in, fan_out in self.coef_shapes]
         self.n_coef_params = sum(coef_sizes)
         hidden_units = list(self.layer_units[1:-1]) if self.batch_norm else []
-        self._coef_offsets = np.cumsum([0, *coef_sizes])
-        self._intercept_offsets = self.n_coef_params + np.cumsum(
-            [0, *self.layer_units[1:]]
-        )
+        # Python ints (accumulate, not np.cumsum): a network is built for
+        # every fit, and NumPy's overhead on a few numbers dominates.
+        self._coef_offsets = list(accumulate(coef_sizes, initial=0))
+        self._intercept_offsets = list(accumulate(self.layer_units[1:],
+                                                  initial=self.n_coef_params))
         # γ then β of every hidden layer follow the intercepts.
-        self._norm_offsets = self._intercept_offsets[-1] + np.cumsum(
-            [0, *hidden_units, *hidden_units]
-        )
-        self.n_params = int(self._norm_offsets[-1])
+        self._norm_offsets = list(accumulate([*hidden_units, *hidden_units],
+                                             initial=self._intercept_offsets[-1]))
+        self.n_params = self._norm_offsets[-1]
         self.n_norm_stats = 2 * sum(hidden_units)
 
     # -- parameter layout ---------------------------------------------------
@@ -191,7 +211,7 @@ class Network:
             return None
         n_hidden = len(self.layer_units) - 2
         gammas_betas = self._norm_views(params, self._norm_offsets)
-        stat_offsets = self._norm_offsets - self._norm_offsets[0]
+        stat_offsets = [offset - self._norm_offsets[0] for offset in self._norm_offsets]
         means_vars = self._norm_views(norm_stats, stat_offsets)
         return BatchNormParams(gammas_betas[:n_hidden], gammas_betas[n_hidden:],
                                means_vars[:n_hidden], means_vars[n_hidden:])
@@ -425,7 +445,8 @@ class Network:
             Receives :math:`\partial J / \partial \theta` (views of a
             vector shaped like ``params.flat``).
         scratch : ndarray of shape (n_params,)
-            Work space.
+            Work space, used after the backward pass (it may share memory
+            with the error terms: :meth:`Workspace.spare`).
         rng : numpy.random.Generator, default=None
             Draws the dropout masks.
 

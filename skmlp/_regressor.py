@@ -8,7 +8,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import check_array
 
 from ._base import BaseMLP, _validate_params_every_call
 from ._classifier import _uses_stochastic_solver
@@ -102,10 +102,7 @@ class MLPRegressorBP(RegressorMixin, BaseMLP):
         super().__init__(**params)
 
     def _validate_targets(self, X, y, *, incremental, reset, classes=None):
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            y_numeric=True, dtype=(np.float64, np.float32), reset=reset,
-        )
+        X, y = self._check_data(X, y, reset=reset, y_numeric=True)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):

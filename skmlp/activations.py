@@ -102,7 +102,9 @@ class Activation(ParamsMixin, ABC):
         z : ndarray or None
             Pre-activations (``None`` unless ``derivative_needs_input``).
         a : ndarray of shape (n_samples, n_units)
-            Activations returned by :meth:`forward`.
+            Activations returned by :meth:`forward`. The network needs them
+            no more: ``backward`` may overwrite them (the built-ins use them
+            as work space, so that a backward pass allocates nothing).
         delta : ndarray of shape (n_samples, n_units)
             ∂L/∂a on entry, ∂L/∂z on exit.
 
@@ -165,9 +167,9 @@ class Logistic(Activation):
         return expit(z, out=out)
 
     def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
-        """δ ← δ ⊙ a(1 − a)."""
+        """δ ← δ ⊙ a(1 − a) (``a`` becomes 1 − a)."""
         delta *= a
-        delta *= 1 - a
+        delta *= np.subtract(1, a, out=a)
         return delta
 
     def output_bound(self, input_bound: float) -> float:
@@ -185,8 +187,9 @@ class Tanh(Activation):
         return np.tanh(z, out=out)
 
     def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
-        """δ ← δ ⊙ (1 − a²)."""
-        delta *= 1 - a**2
+        """δ ← δ ⊙ (1 − a²) (``a`` becomes 1 − a²)."""
+        np.square(a, out=a)
+        delta *= np.subtract(1, a, out=a)
         return delta
 
     def output_bound(self, input_bound: float) -> float:
@@ -207,8 +210,8 @@ class ReLU(Activation):
         return np.maximum(z, _row(0, z), out=out)
 
     def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
-        """Zero δ where the unit is inactive."""
-        return np.multiply(delta, a > 0, out=delta)
+        """Zero δ where the unit is inactive (``a`` becomes that 0/1 mask)."""
+        return np.multiply(delta, np.greater(a, 0, out=a), out=delta)
 
     def output_bound(self, input_bound: float) -> float:
         r""":math:`0 \le \max(0, z) \le |z| \le B`."""
@@ -243,8 +246,8 @@ class LeakyReLU(Activation):
         return np.maximum(z, self.negative_slope * z, out=out)
 
     def backward(self, z: NDArray | None, a: NDArray, delta: NDArray) -> NDArray:
-        """δ ← δ ⊙ (1 if a > 0 else s)."""
-        slope = (a > 0).astype(delta.dtype)  # 1 or 0, then max(·, s): 1 or s
+        """δ ← δ ⊙ (1 if a > 0 else s) (``a`` becomes that slope)."""
+        slope = np.greater(a, 0, out=a)  # 1 or 0, then max(·, s): 1 or s
         np.maximum(slope, _row(self.negative_slope, slope), out=slope)
         return np.multiply(delta, slope, out=delta)
 

@@ -115,7 +115,9 @@ class SquaredError(Loss):
     canonical_activation = "identity"
 
     def value(self, y, a, sample_weight=None):
-        return 0.5 * _output_means((y - a) ** 2, sample_weight).mean()
+        squared = np.subtract(y, a)
+        return 0.5 * _output_means(np.square(squared, out=squared),
+                                   sample_weight).mean()
 
     def gradient(self, y, a):
         return a - y
@@ -157,10 +159,11 @@ class BinaryLogLoss(Loss):
     canonical_activation = "logistic"
 
     def value(self, y, a, sample_weight=None):
-        a = _clip_probabilities(a)
-        return -_output_means(
-            xlogy(y, a) + xlogy(1 - y, 1 - a), sample_weight
-        ).sum()
+        a = _clip_probabilities(a)  # a copy: the terms are computed in place
+        complement = np.subtract(1, a)
+        values = xlogy(y, a, out=a)
+        values += xlogy(1 - y, complement, out=complement)
+        return -_output_means(values, sample_weight).sum()
 
     def gradient(self, y, a):
         return (a - y) / (a * (1 - a))
@@ -188,7 +191,8 @@ class LogLoss(Loss):
             a = np.append(1 - a, a, axis=1)
         if y.shape[1] == 1:
             y = np.append(1 - y, y, axis=1)
-        return -_output_means(xlogy(y, a), sample_weight).sum()
+        # ``a`` is a copy (clipped): the terms are computed in place.
+        return -_output_means(xlogy(y, a, out=a), sample_weight).sum()
 
     def gradient(self, y, a):
         if a.shape[1] == 1:  # one column holds P(class 1); see ``value``

@@ -98,6 +98,43 @@ def test_tiny_run_table_and_json(bench, tmp_path, capsys):
     assert meta["baseline"] is None and "baseline" not in table
 
 
+def test_fixed_cost_workloads_time_calls_without_a_bound(bench, capsys):
+    """E-H: latency on 1 and 10 rows, one fit, one partial_fit and a grid
+    search, per call, interleaved, with peak memory and what they computed."""
+    report = bench.main(["--quick", "--workloads", "E,F,G,H", "--repeats", "1",
+                         "--dtype", "float32"])
+    table = capsys.readouterr().out
+    records = report["results"]
+    assert [(r["workload"], r["op"], r["n_samples"]) for r in records] == [
+        ("E", "predict_proba", 1), ("E", "predict", 1),
+        ("E", "predict_proba", 10), ("E", "predict", 10),
+        ("F", "fit", 150), ("G", "partial_fit", 150), ("H", "GridSearchCV", 150)]
+    impls = {"sklearn"} if report["meta"]["skmlp_error"] else {"sklearn", "skmlp"}
+    for record in records:
+        assert record["gemm_bound_s"] is None and record["gemm_flops"] is None
+        workload = bench.WORKLOADS[record["workload"]]
+        assert record["calls_per_run"] == workload.quick_calls
+        assert set(record["impls"]) == impls
+        for row in record["impls"].values():
+            assert row["gflops"] is None and row["x_bound"] is None
+            assert _positive(row["median_s"]) and row["peak_mib"] >= 0
+            assert math.isfinite(row["final_loss"])
+        if "skmlp" in impls:
+            # Equal work: the same predictions, losses and number of fits.
+            sk, ours = record["impls"]["sklearn"], record["impls"]["skmlp"]
+            assert ours["n_iter"] == sk["n_iter"]
+            assert ours["final_loss"] == pytest.approx(sk["final_loss"], rel=1e-3)
+    (search,) = [r for r in records if r["workload"] == "H"]
+    assert search["impls"]["sklearn"]["n_iter"] == 12 * 3 + 1  # fits, refit included
+    assert "E predict_proba 1x20" in table and "H GridSearchCV 150x4" in table
+    assert "µs" in table
+
+
+def test_durations_keep_four_decimals_down_to_ten_milliseconds(bench):
+    assert [bench._duration(s) for s in (1.23456, 0.0123, 0.00123, 4.56e-5)] == [
+        "1.2346", "0.0123", "1.230ms", "45.6µs"]
+
+
 def test_baseline_checkout_runs_interleaved(bench, capsys):
     """``--baseline DIR`` adds another checkout's skmlp as a third
     implementation; this checkout as its own baseline does the same work."""

@@ -309,7 +309,8 @@ def test_divergence_restores_the_best_epoch(criterion):
     guard = _guard(criterion)
     live = GOOD.copy()
     guard.keep_best(_state(live), epoch=3, n_iter=2)
-    live[:] = np.nan  # training goes on in place; the checkpoint is a copy
+    guard.protect_best()  # the next epoch starts: the checkpoint is copied
+    live[:] = np.nan  # training goes on in place
     restore, message = guard.choose(live, np.empty(0), diverged_in=5, completed=4)
     assert isinstance(restore, Checkpoint)
     assert (restore.epoch, restore.n_iter) == (3, 2)
@@ -319,6 +320,21 @@ def test_divergence_restores_the_best_epoch(criterion):
     assert re.fullmatch(
         r"Training diverged \(non-finite loss or weights\) in epoch 5; kept epoch 3, "
         rf"the epoch with the {criterion}\. .*", message)
+
+
+def test_the_best_epoch_is_copied_only_when_another_epoch_follows():
+    guard = _guard()
+    live = GOOD.copy()
+    state = _state(live)
+    guard.keep_best(state, epoch=1, n_iter=1)
+    assert guard.best.state is state  # a call's last epoch costs no copy
+    guard.protect_best()
+    copied = guard.best.state
+    assert not np.shares_memory(copied.params, live)
+    assert not np.shares_memory(copied.optimizer_state[0], live)
+    np.testing.assert_array_equal(copied.params, GOOD)
+    guard.protect_best()  # nothing new since: no second copy
+    assert guard.best.state is copied
 
 
 def test_the_latest_best_epoch_is_the_one_restored():

@@ -26,6 +26,7 @@ from skmlp._diagnostics import (
     EXPLODING_GROWTH,
     EXPLODING_NORM,
     VANISHING_RATIO,
+    _column_medians,
     gradient_warnings,
 )
 from skmlp.callbacks import Callback
@@ -437,6 +438,33 @@ def test_thresholds_are_the_documented_ones():
 ])
 def test_diagnostics_are_silent_on_healthy_histories(norms):
     assert gradient_warnings(_history(norms)) == []
+
+
+@pytest.mark.parametrize("norms, expected", [
+    ([0.3, 0.2, 0.1], ""),
+    ([1e-4, 1.0], ""),  # 1e-4 itself is not below 1e-4
+    ([np.nextafter(1e-4, 0), 1.0], "Vanishing"),
+    ([1e-7, 0.5, 1.0], "Vanishing"),
+    ([200.0, 1e6], ""),  # 1e6 itself is not above 1e6
+    ([200.0, np.nextafter(1e6, 2e6)], "Exploding"),
+    ([np.inf, 1.0], "Exploding"),
+    ([1e-9, 2e6], "Vanishing Exploding"),
+    ([np.nan, 1.0], ""),  # not finite: no ratio, and nan is no norm
+    ([0.1, 0.0], ""),  # no output gradient: no ratio
+    ([0.1], ""),
+], ids=repr)
+def test_a_single_epoch_follows_the_rules(norms, expected):
+    """One epoch (a partial_fit) is screened without NumPy: the same rules."""
+    messages = gradient_warnings(_history([norms]))
+    assert [message.split()[0] for message in messages] == expected.split()
+
+
+@pytest.mark.parametrize("n_epochs", [1, 2, 3, 4, 7])
+def test_column_medians_equal_numpy_median(n_epochs):
+    ratios = np.random.default_rng(n_epochs).lognormal(size=(n_epochs, 3))
+    ratios[0, 1] = np.inf  # a ratio that overflowed
+    np.testing.assert_array_equal(_column_medians(ratios), np.median(ratios, axis=0),
+                                  strict=True)
 
 
 def test_diagnostics_are_silent_on_empty_histories():
