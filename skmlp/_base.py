@@ -112,6 +112,11 @@ def _finite_or_assumed(arrays) -> bool:
                    if array.dtype.kind == "f")
 
 
+#: ``_check_data``'s default for ``y``: no targets (prediction), unlike a
+#: ``y=None`` passed to ``fit``, which scikit-learn's validation refuses.
+_NO_TARGETS = object()
+
+
 def _checked_layer(drawn, layer: int, fan_in: int, fan_out: int):
     """The ``(coef, intercept)`` an initialiser drew for ``layer``, checked:
     finite arrays of shapes ``(fan_in, fan_out)`` and ``(fan_out,)``."""
@@ -562,7 +567,7 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
         return self._prediction_network().predict(
             self.coefs_, self.intercepts_, X, batch_norm=self._fitted_batch_norm())
 
-    def _check_data(self, X, y=None, *, reset: bool, y_numeric: bool = False):
+    def _check_data(self, X, y=_NO_TARGETS, *, reset: bool, y_numeric: bool = False):
         """``validate_data`` with skmlp's options: ``X`` (and ``y``) checked
         and converted, ``n_features_in_`` and ``feature_names_in_`` set
         (``reset=True``) or compared with the fitted ones.
@@ -577,16 +582,17 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
         and any input that fails a check, goes through ``validate_data``,
         which converts it or raises scikit-learn's error.
         """
-        arrays = (X,) if y is None else (X, y)
+        no_targets = y is _NO_TARGETS  # prediction; fit's y=None is an error
+        arrays = (X,) if no_targets else (X, y)
         if (_is_plain_float_matrix(X)
                 and (reset or X.shape[1] == getattr(self, "n_features_in_", None))
                 and not hasattr(self, "feature_names_in_")
-                and (y is None or _is_plain_target(y, X.shape[0], y_numeric))
+                and (no_targets or _is_plain_target(y, X.shape[0], y_numeric))
                 and _finite_or_assumed(arrays)):
             if reset:
                 self.n_features_in_ = X.shape[1]
-            return X if y is None else arrays
-        if y is None:
+            return X if no_targets else arrays
+        if no_targets:
             return validate_data(self, X, accept_sparse=["csr", "csc"], reset=reset,
                                  dtype=(np.float64, np.float32))
         return validate_data(self, X, y, accept_sparse=["csr", "csc"], reset=reset,
