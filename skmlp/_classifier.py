@@ -17,7 +17,7 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_array
 
 from ._base import BaseMLP, _validate_params_every_call
-from ._docs import fill_shared_docs
+from ._docs import fill_method_docs, fill_shared_docs
 from ._lbfgs import uses_lbfgs
 from ._sample_weight import check_score_sample_weight
 
@@ -274,6 +274,7 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
     # -- public API -----------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @fill_method_docs
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
             sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
@@ -286,18 +287,7 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
             Class labels, or a label-indicator matrix for multilabel targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
-        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
-                default=None
-            Validation data for early stopping, in place of a random
-            ``validation_fraction`` of ``X`` (needs ``early_stopping=True``
-            and ``y_val``). In a :class:`~sklearn.pipeline.Pipeline`,
-            ``transform_input=["X_val"]`` transforms it as ``X`` is. New in
-            skmlp (scikit-learn's ``HistGradientBoosting`` convention).
-        y_val : array-like of shape (n_val,) or (n_val, n_outputs), \
-                default=None
-            The targets of ``X_val``.
-        sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of the validation samples.
+        {validation_parameters}
 
         Returns
         -------
@@ -310,15 +300,12 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
     @available_if(_uses_stochastic_solver)
     @_validate_params_every_call
     @_fit_context(prefer_skip_nested_validation=True)
+    @fill_method_docs
     def partial_fit(self, X, y, sample_weight=None, classes=None, *, X_val=None,
                     y_val=None, sample_weight_val=None):
         """Update the model with a single epoch over the given data.
 
-        With validation data (and ``early_stopping=True``), every call
-        records its validation score and loss, and the stopping rule counts
-        calls: once it stops training (``stopped_epoch_`` is set), the model
-        is set to the weights of the best call and later calls leave it
-        unchanged (``n_iter_`` is 0, with a ``ConvergenceWarning``).
+        {partial_fit_validation}
 
         Parameters
         ----------
@@ -331,18 +318,7 @@ class MLPClassifierBP(ClassifierMixin, BaseMLP):
         classes : array of shape (n_classes,), default=None
             Classes across all calls to partial_fit; required on the first
             call, optional afterwards.
-        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
-                default=None
-            Validation data for early stopping, in place of a random
-            ``validation_fraction`` of ``X`` (needs ``early_stopping=True``
-            and ``y_val``). In a :class:`~sklearn.pipeline.Pipeline`,
-            ``transform_input=["X_val"]`` transforms it as ``X`` is. New in
-            skmlp (scikit-learn's ``HistGradientBoosting`` convention).
-        y_val : array-like of shape (n_val,) or (n_val, n_outputs), \
-                default=None
-            The targets of ``X_val``.
-        sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of the validation samples.
+        {validation_parameters}
 
         Returns
         -------

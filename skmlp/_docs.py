@@ -348,6 +348,52 @@ _COMMON_ATTRIBUTES = """\
 """
 
 
+#: The text of ``fit``'s and ``partial_fit``'s shared placeholders.
+_METHOD_DOCS = {
+    "validation_parameters": """\
+X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+        default=None
+    Validation data for early stopping, in place of a random
+    ``validation_fraction`` of ``X`` (needs ``early_stopping=True``
+    and ``y_val``). In a :class:`~sklearn.pipeline.Pipeline`,
+    ``transform_input=["X_val"]`` transforms it as ``X`` is. New in
+    skmlp (scikit-learn's ``HistGradientBoosting`` convention).
+y_val : array-like of shape (n_val,) or (n_val, n_outputs), \
+        default=None
+    The targets of ``X_val``.
+sample_weight_val : array-like of shape (n_val,), default=None
+    Weights of the validation samples.
+""",
+    "partial_fit_validation": """\
+With validation data (and ``early_stopping=True``), every call
+records its validation score and loss, and the stopping rule counts
+calls: once it stops training (``stopped_epoch_`` is set), the model
+is set to the weights of the best call and later calls leave it
+unchanged (``n_iter_`` is 0, with a ``ConvergenceWarning``).
+""",
+}
+
+
+def fill_method_docs(method):
+    """Insert the shared ``{validation_parameters}`` and
+    ``{partial_fit_validation}`` texts into a method's docstring (decorate
+    the method first: ``functools.wraps`` copies the docstring).
+
+    Raises
+    ------
+    ValueError
+        If the docstring has none of the placeholders.
+    """
+    doc = inspect.cleandoc(method.__doc__)
+    found = [name for name in _METHOD_DOCS if "{" + name + "}\n" in doc]
+    if not found:
+        raise ValueError(f"{method.__qualname__}'s docstring has no placeholder.")
+    for name in found:
+        doc = doc.replace("{" + name + "}\n", _METHOD_DOCS[name])
+    method.__doc__ = doc
+    return method
+
+
 def fill_shared_docs(cls: type) -> type:
     """Insert the shared parameter and attribute docs into ``cls.__doc__``.
 
