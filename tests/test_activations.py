@@ -361,10 +361,12 @@ def test_relu_family_derivative_at_kink_is_left_derivative():
 @pytest.mark.parametrize("name", ["relu", "leaky_relu", "logistic", "tanh"])
 def test_backward_allocates_nothing_of_the_layer_size(name):
     """These backward passes use ``a``, which the network no longer needs, as
-    work space: nothing of the layer's size (320 KB here, or a 40 KB mask)
-    is allocated, at most one of NumPy's ufunc buffers (64 KB)."""
+    work space: nothing of the layer's size (1.6 MB here, or a 200 KB mask)
+    is allocated, only NumPy's ufunc buffers (64 KB, and up to 32 KB more
+    of bookkeeping on NumPy 2.2). The layer is large enough that any array
+    of its size shows above that."""
     act = ACTIVATIONS[name]()
-    z = _z(7, shape=(400, 100))
+    z = _z(7, shape=(2000, 100))
     a = act.forward(z.copy(), out=np.empty_like(z))
     delta = np.ones_like(z)
     tracemalloc.start()
@@ -373,4 +375,4 @@ def test_backward_allocates_nothing_of_the_layer_size(name):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 8 * np.getbufsize() + 4096
+    assert peak < 8 * np.getbufsize() + 32_768

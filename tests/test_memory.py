@@ -102,18 +102,20 @@ def test_gathering_a_batch_allocates_nothing():
 
 @pytest.mark.parametrize("name, n_outputs, n_temporaries", [
     ("log_loss", 10, 1),  # the clipped copy of the probabilities
-    ("log_loss", 1, 2),  # one column: the clipped P(1), then [P(0), P(1)]
+    ("log_loss", 1, 3),  # one column: the clipped P(1), [P(0), P(1)], [1-y, y]
     ("binary_log_loss", 3, 3),  # clipped copy, its complement, 1 - y
     ("squared_error", 3, 1),  # the residuals
 ])
 def test_loss_values_need_few_temporaries(name, n_outputs, n_temporaries):
     """A loss value costs a few arrays of the outputs' size, computed in
-    place (plus NumPy's cast buffer for boolean targets)."""
+    place, plus NumPy's cast buffers for boolean targets: less than half
+    an output array (133 KB of 480 KB on NumPy 2.2), so one more temporary
+    shows."""
     rng = np.random.default_rng(0)
-    a = rng.uniform(0.01, 0.99, (2000, n_outputs))
-    y = rng.random((2000, n_outputs)) > 0.5
+    a = rng.uniform(0.01, 0.99, (20_000, n_outputs))
+    y = rng.random((20_000, n_outputs)) > 0.5
     loss = LOSSES[name]()
-    allowed = n_temporaries * a.nbytes * (2 if n_outputs == 1 else 1) + 70_000
+    allowed = (n_temporaries * (2 if n_outputs == 1 else 1) + 0.5) * a.nbytes
     assert _allocated_bytes(lambda: loss.value(y, a)) < allowed
 
 
