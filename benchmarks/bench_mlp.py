@@ -324,8 +324,10 @@ def benchmark(calls: dict[str, Callable[[], T]],
               repeats: int) -> tuple[dict[str, list[tuple[float, T]]], Bound | None]:
     """Time ``calls`` interleaved, with the GEMM-bound passes interleaved too.
 
-    Each round runs every call once, in order (sklearn, skmlp[, baseline]), then every
-    bound pass once; the bound passes also run 3 times up front.
+    Each round runs every call once, in order (sklearn, skmlp[, baseline]) and
+    in the reverse order the next round, so that no implementation always
+    runs after the same one, then every bound pass once; the bound passes
+    also run 3 times up front.
 
     Returns
     -------
@@ -338,8 +340,9 @@ def benchmark(calls: dict[str, Callable[[], T]],
     """
     bound_times = [[timed(b)[0] for _ in range(3)] for b in bounds]
     runs: dict[str, list[tuple[float, T]]] = {name: [] for name in calls}
-    for _ in range(repeats):
-        for name, fn in calls.items():
+    for round_ in range(repeats):
+        order = list(calls.items())
+        for name, fn in order[::-1] if round_ % 2 else order:
             runs[name].append(timed(fn))
         for times, b in zip(bound_times, bounds):
             times.append(timed(b)[0])
@@ -484,10 +487,12 @@ def _run_fixed_cost(w: Workload, dtype: np.dtype,
     make = _maker(w, impls, epochs)
 
     def repeated(call: Callable[[], T]) -> Callable[[], T]:
+        """``call`` ``n_calls`` times; the single call stays at ``.call``."""
         def run() -> T:
             for _ in range(n_calls - 1):
                 call()
             return call()
+        run.call = call
         return run
 
     # (op, rows the operation sees, {name: timed run}, check of its result)
@@ -518,7 +523,8 @@ def _run_fixed_cost(w: Workload, dtype: np.dtype,
 
     records = []
     for op, rows, calls, check in cases:
-        peaks = {name: peak_mib(fn) for name, fn in calls.items()}
+        # One call's peak (the untimed first run of the loop's first call).
+        peaks = {name: peak_mib(fn.call) for name, fn in calls.items()}
         runs, bound = benchmark(calls, [], repeats)
         impl_rows = {
             name: {**_summary([s / n_calls for s, _ in rs], None, bound),

@@ -641,7 +641,7 @@ class StochasticTrainer:
         if batch_size > n_samples:
             warn_user("Got `batch_size` less than 1 or larger than sample size. "
                       "It is going to be clipped")
-        return int(np.clip(batch_size, 1, n_samples))
+        return int(min(max(batch_size, 1), n_samples))  # np.clip: 20 µs on scalars
 
     def _validation_split(self, X, Y, sample_weight, random_state):
         """Hold out ``validation_fraction`` of the data, as scikit-learn does;
