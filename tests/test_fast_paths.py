@@ -26,6 +26,7 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import InvalidParameterError
+from test_persistence import outputs
 
 from skmlp import MLPClassifierBP, MLPRegressorBP
 from skmlp._base import _BATCH_NORM_ATTRIBUTES
@@ -62,13 +63,6 @@ def _fit(target, dtype=np.float64, X_fit=None, y_fit=None, **params):
         return Estimator(**{**PARAMS, **params}).fit(X_fit, y_fit)
 
 
-def _outputs(est, X_):
-    outputs = [est.predict(X_)]
-    if hasattr(est, "predict_proba"):
-        outputs += [est.predict_proba(X_), est.predict_log_proba(X_)]
-    return outputs
-
-
 def _assert_close(outputs, expected, rtol):
     """Labels equal, probabilities and values close (same dtypes)."""
     for ours, theirs in zip(outputs, expected, strict=True):
@@ -89,15 +83,15 @@ def test_array_fast_path_equals_validate_data_path(target, dtype, batch_norm):
     est = _fit(target, dtype, batch_norm=batch_norm)
     X_ = X.astype(dtype)
     for rows in (slice(3, 4), slice(10, 20), slice(None)):
-        fast = _outputs(est, X_[rows])
-        general = _outputs(est, X_[rows].view(_Array))
+        fast = outputs(est, X_[rows])
+        general = outputs(est, X_[rows].view(_Array))
         for ours, theirs in zip(fast, general, strict=True):
             assert_array_equal(ours, theirs, strict=True)
             assert ours.shape[0] == X_[rows].shape[0]
     # Fortran order and strided views are taken as they are (the matrix
     # products may round differently).
     for view in (np.asfortranarray(X_), X_[::2], X_[:, :][::-1]):
-        _assert_close(_outputs(est, view), _outputs(est, np.ascontiguousarray(view)),
+        _assert_close(outputs(est, view), outputs(est, np.ascontiguousarray(view)),
                       rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 
@@ -106,17 +100,17 @@ def test_array_fast_path_equals_validate_data_path(target, dtype, batch_norm):
 def test_single_row_equals_its_row_in_a_batch_and_other_inputs(target, dtype):
     est = _fit(target, dtype)
     X_ = X.astype(dtype)
-    batch = _outputs(est, X_)
+    batch = outputs(est, X_)
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     for i in (0, 17, 59):
         row = X_[i:i + 1]
-        single = _outputs(est, row)
+        single = outputs(est, row)
         _assert_close(single, [whole[i:i + 1] for whole in batch], rtol)
         for other in (sp.csr_matrix(row), sp.csc_matrix(row)):
-            _assert_close(single, _outputs(est, other), rtol)
+            _assert_close(single, outputs(est, other), rtol)
         # A list is converted to float64.
-        _assert_close(_outputs(est, row.astype(np.float64)),
-                      _outputs(est, row.tolist()), rtol=0)
+        _assert_close(outputs(est, row.astype(np.float64)),
+                      outputs(est, row.tolist()), rtol=0)
 
 
 def test_pandas_with_feature_names_equals_array():
@@ -125,9 +119,9 @@ def test_pandas_with_feature_names_equals_array():
     for rows in (slice(0, 1), slice(None)):
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # no feature-name warning for a frame
-            named = _outputs(est, frame.iloc[rows])
+            named = outputs(est, frame.iloc[rows])
         with pytest.warns(UserWarning, match="X does not have valid feature names"):
-            unnamed = _outputs(est, X[rows])
+            unnamed = outputs(est, X[rows])
         # A frame's values are in Fortran order: its products may round
         # differently.
         _assert_close(named, unnamed, rtol=1e-12)
@@ -319,10 +313,10 @@ def test_parameters_changed_after_a_validation_are_validated(invalidate, error,
 def test_prediction_changes_no_attribute_and_pickles_carry_no_cache():
     est = _fit("multiclass", batch_norm=True)
     before = pickle.dumps(vars(est))
-    _outputs(est, X)
+    outputs(est, X)
     assert pickle.dumps(vars(est)) == before
     restored = pickle.loads(pickle.dumps(est))
-    for ours, theirs in zip(_outputs(restored, X), _outputs(est, X), strict=True):
+    for ours, theirs in zip(outputs(restored, X), outputs(est, X), strict=True):
         assert_array_equal(ours, theirs, strict=True)
 
 
