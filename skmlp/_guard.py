@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from ._network import Network
+from ._states import replace
 
 
 class Diverged(Exception):
@@ -161,7 +162,7 @@ class DivergenceGuard:
         """Copy the restore point out of the live training state: call it
         before every epoch, which updates that state in place."""
         if self._best_is_live:
-            self.best = self.best._replace(state=self.best.state.snapshot())
+            self.best = replace(self.best, state=self.best.state.snapshot())
             self._best_is_live = False
 
     def outputs_finite(self, params: NDArray, norm_stats: NDArray) -> bool:

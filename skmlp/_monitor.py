@@ -33,6 +33,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from ._states import replace
+
 
 class MonitorState(NamedTuple):
     """Where a :class:`Monitor` stands after some epochs.
@@ -108,7 +110,7 @@ class Monitor(NamedTuple):
         is_best = value > state.best if self.maximize else value < state.best
         if is_best:
             return MonitorState(value, epoch, wait, True)
-        return state._replace(wait=wait, is_best=False)
+        return replace(state, wait=wait, is_best=False)
 
     def exhausted(self, state: MonitorState) -> bool:
         """Whether more than ``patience`` epochs in a row did not improve."""

@@ -17,7 +17,6 @@ fitted attributes, which the estimator assigns in one place.
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from collections.abc import Sequence
@@ -36,6 +35,7 @@ from ._guard import Diverged, DivergenceGuard, NothingFinite
 from ._monitor import Monitor, MonitorState
 from ._network import LayerViews, Network, Workspace
 from ._sklearn_callbacks import FitTasks
+from ._states import copy_state, replace
 from ._user_warnings import warn_user
 from .callbacks import _declared_kwargs, _print_verbose
 from .losses import Loss
@@ -99,24 +99,6 @@ class TrainingState(NamedTuple):
     def snapshot(self) -> TrainingState:
         """A deep copy, arrays included (:func:`copy_state`)."""
         return copy_state(self)
-
-
-def copy_state(value, memo: dict | None = None):
-    """A deep copy of training state, in a fraction of ``copy.deepcopy``'s
-    time and temporary objects: arrays are copied (an array met twice is
-    copied once, as ``deepcopy`` would), NamedTuples rebuilt from copies of
-    their fields, numbers, strings and ``None`` shared; anything else goes
-    through ``copy.deepcopy`` (with the same ``memo``)."""
-    memo = {} if memo is None else memo
-    if isinstance(value, np.ndarray):
-        if id(value) not in memo:
-            memo[id(value)] = value.copy()
-        return memo[id(value)]
-    if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return type(value)(*(copy_state(field, memo) for field in value))
-    if value is None or isinstance(value, int | float | str | np.generic):
-        return value
-    return copy.deepcopy(value, memo)
 
 
 @dataclass
@@ -394,9 +376,9 @@ class StochasticTrainer:
                 log.history.append(record)
 
                 watched = validation_score if validating else epoch_loss
-                state = state._replace(stopping=stopping.update(
+                state = replace(state, stopping=stopping.update(
                     state.stopping, watched, epoch))
-                state = state._replace(scheduler_state=self.scheduler.on_epoch_end(
+                state = replace(state, scheduler_state=self.scheduler.on_epoch_end(
                     state.scheduler_state, samples_seen=state.samples_seen,
                     metrics={"loss": epoch_loss, "validation_score": validation_score,
                              "validation_loss": validation_loss},
@@ -562,7 +544,7 @@ class StochasticTrainer:
             if not np.isfinite(params.flat).all():
                 raise Diverged
         grad_norms = [total / max(n_batches, 1) for total in grad_norm_sums]
-        state = state._replace(optimizer_state=optimizer_state,
+        state = replace(state, optimizer_state=optimizer_state,
                                scheduler_state=scheduler_state,
                                samples_seen=state.samples_seen + self.n_samples)
         return state, total_loss / self.n_samples, grad_norms
@@ -682,6 +664,6 @@ class StochasticTrainer:
             _print_verbose(self.callbacks, message + (
                 " Stopping." if stop
                 else f" Setting learning rate to {scheduler_state.learning_rate:f}"))
-        stopping = state.stopping if stop else state.stopping._replace(wait=0)
-        return (state._replace(scheduler_state=scheduler_state, stopping=stopping),
+        stopping = state.stopping if stop else replace(state.stopping, wait=0)
+        return (replace(state, scheduler_state=scheduler_state, stopping=stopping),
                 message if stop else None)

@@ -32,7 +32,8 @@ from skmlp import MLPClassifierBP, MLPRegressorBP
 from skmlp._base import _BATCH_NORM_ATTRIBUTES
 from skmlp._classifier import _decode, _indicator_matrix
 from skmlp._monitor import MonitorState
-from skmlp._trainer import TrainingState, copy_state
+from skmlp._states import copy_state, replace
+from skmlp._trainer import TrainingState
 from skmlp.optimizers import Adam
 
 N_FEATURES = 6
@@ -464,3 +465,17 @@ def test_copy_state_is_a_deep_copy_that_keeps_aliases():
     assert copied.optimizer_state.extra[1] == {"k": [1]}
     assert copied.optimizer_state.extra is not state.optimizer_state.extra
     assert (copied.stopping, copied.samples_seen) == (state.stopping, 7)
+
+
+def test_replace_is_namedtuple_replace():
+    state = _Inner(3, np.ones(2), [])
+    for changes in [{}, {"t": 4}, {"extra": [1], "t": 0}]:
+        updated = replace(state, **changes)
+        expected = state._replace(**changes)
+        assert type(updated) is _Inner
+        assert updated.t == expected.t and updated.extra == expected.extra
+        assert updated.m is state.m  # fields are shared, not copied
+    record = MonitorState(best=1.0)
+    assert replace(record, wait=2) == record._replace(wait=2)
+    with pytest.raises(ValueError, match=r"unexpected field names: \['tt'\]"):
+        replace(state, tt=1)

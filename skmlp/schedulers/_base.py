@@ -18,6 +18,7 @@ from sklearn.utils import check_scalar
 from sklearn.utils._param_validation import InvalidParameterError
 
 from .._params import ParamsMixin
+from .._states import replace
 
 
 class Horizon(NamedTuple):
@@ -130,7 +131,7 @@ class Scheduler(ParamsMixin, ABC):  # hooks have useful defaults: none abstract
         -------
         state : SchedulerState
         """
-        return state._replace(step=state.step + 1)
+        return replace(state, step=state.step + 1)
 
     def on_epoch_end(
         self,
@@ -155,7 +156,7 @@ class Scheduler(ParamsMixin, ABC):  # hooks have useful defaults: none abstract
         -------
         state : SchedulerState
         """
-        return state._replace(epoch=state.epoch + 1)
+        return replace(state, epoch=state.epoch + 1)
 
     def on_plateau(self, state: SchedulerState) -> tuple[Any, bool]:
         """Decide what to do when training has stopped improving.
@@ -315,7 +316,7 @@ class ClosedFormScheduler(Scheduler):
         )
 
     def _with_value(self, state: SchedulerState) -> SchedulerState:
-        return state._replace(learning_rate=float(self._rate(state)))
+        return replace(state, learning_rate=float(self._rate(state)))
 
     def on_batch_end(self, state: SchedulerState, *, samples_seen: int) -> Any:
         """Count the step; recompute the rate if the schedule is per batch."""

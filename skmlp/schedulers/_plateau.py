@@ -12,6 +12,7 @@ from typing import ClassVar, NamedTuple
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._monitor import Monitor, MonitorState
+from .._states import replace
 from ._base import Horizon, Scheduler
 
 
@@ -219,14 +220,15 @@ class ReduceLROnPlateau(Scheduler):
         cooldown_counter = state.cooldown_counter
         if cooldown_counter > 0:
             cooldown_counter -= 1
-            tracked = tracked._replace(wait=0)
+            tracked = replace(tracked, wait=0)
         rate = state.learning_rate
         if monitor.exhausted(tracked):
             reduced = max(rate * self.factor, self.min_lr)
             if rate - reduced > self.eps:
                 rate = reduced
-            cooldown_counter, tracked = self.cooldown, tracked._replace(wait=0)
-        return state._replace(
+            cooldown_counter, tracked = self.cooldown, replace(tracked, wait=0)
+        return replace(
+            state,
             epoch=state.epoch + 1,
             learning_rate=float(rate),
             monitor=tracked,

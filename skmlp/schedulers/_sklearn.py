@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from sklearn.utils._param_validation import Interval
 
+from .._states import replace
 from ._base import Scheduler, SchedulerState
 
 
@@ -74,7 +75,7 @@ class InvScalingLR(Scheduler):
         """Scale the initial rate by the samples seen."""
         state = super().on_epoch_end(state, samples_seen=samples_seen, metrics=metrics)
         rate = state.initial_learning_rate / (samples_seen + 1) ** self.power_t
-        return state._replace(learning_rate=float(rate))
+        return replace(state, learning_rate=float(rate))
 
 
 class AdaptiveLR(Scheduler):
@@ -120,4 +121,4 @@ class AdaptiveLR(Scheduler):
         """Divide the rate by ``factor``, or stop once it is small enough."""
         if state.learning_rate <= self.min_learning_rate:
             return state, True
-        return state._replace(learning_rate=state.learning_rate / self.factor), False
+        return replace(state, learning_rate=state.learning_rate / self.factor), False

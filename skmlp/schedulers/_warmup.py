@@ -14,6 +14,7 @@ from typing import Any, ClassVar, NamedTuple
 from sklearn.utils._param_validation import Interval
 
 from .._params import Component, resolve, validate_params
+from .._states import replace
 from ._base import Horizon, Scheduler, _invalid
 from ._sklearn import ConstantLR
 
@@ -188,8 +189,8 @@ class WarmupLR(Scheduler):
                     UserWarning,
                     stacklevel=2,
                 )
-            inner_horizon = horizon._replace(
-                epochs=max(horizon.epochs - self.warmup_epochs, 0)
+            inner_horizon = replace(
+                horizon, epochs=max(horizon.epochs - self.warmup_epochs, 0)
             )
         inner = self._inner.init_state(learning_rate_init, horizon=inner_horizon)
         state = WarmupState(
@@ -198,16 +199,19 @@ class WarmupLR(Scheduler):
             inner=inner,
         )
         if self._in_warmup(state):
-            state = state._replace(learning_rate=float(self._warm_rate(state)))
+            state = replace(state, learning_rate=float(self._warm_rate(state)))
         return state
 
     def on_batch_end(self, state: WarmupState, *, samples_seen: int) -> WarmupState:
         """Count the step; after warm-up, advance the wrapped schedule."""
         if self._in_warmup(state):
-            return state._replace(step=state.step + 1)
+            return replace(state, step=state.step + 1)
         inner = self._inner.on_batch_end(state.inner, samples_seen=samples_seen)
-        return state._replace(
-            step=state.step + 1, inner=inner, learning_rate=float(inner.learning_rate)
+        return replace(
+            state,
+            step=state.step + 1,
+            inner=inner,
+            learning_rate=float(inner.learning_rate),
         )
 
     def on_epoch_end(
@@ -223,17 +227,17 @@ class WarmupLR(Scheduler):
             inner = self._inner.on_epoch_end(
                 inner, samples_seen=samples_seen, metrics=metrics
             )
-        state = state._replace(epoch=state.epoch + 1, inner=inner)
+        state = replace(state, epoch=state.epoch + 1, inner=inner)
         if self._in_warmup(state):
-            return state._replace(learning_rate=float(self._warm_rate(state)))
-        return state._replace(learning_rate=float(inner.learning_rate))
+            return replace(state, learning_rate=float(self._warm_rate(state)))
+        return replace(state, learning_rate=float(inner.learning_rate))
 
     def on_plateau(self, state: WarmupState) -> tuple[WarmupState, bool]:
         """Delegate to the wrapped schedule (its rate applies after warm-up)."""
         inner, stop = self._inner.on_plateau(state.inner)
-        state = state._replace(inner=inner)
+        state = replace(state, inner=inner)
         if not self._in_warmup(state):
-            state = state._replace(learning_rate=float(inner.learning_rate))
+            state = replace(state, learning_rate=float(inner.learning_rate))
         return state, stop
 
     def ends_at_horizon(self, state: WarmupState) -> bool:
