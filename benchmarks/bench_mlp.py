@@ -18,10 +18,11 @@ interleaved (sklearn, skmlp, sklearn, skmlp, ...), and prints one table:
 * the peak memory of each fit (``tracemalloc``, in a separate, untimed pass).
 
 Workloads E–H measure what a user feels beyond the epoch: the latency of
-``predict`` and ``predict_proba`` on one row and on ten, the fixed cost of
-one ``fit`` (``max_iter=1``) and of one ``partial_fit`` on small data, and a
-small ``GridSearchCV`` (37 fits). They time a call (or a loop of calls,
-divided), have no GEMM bound, and are interleaved like the others.
+``predict`` and ``predict_proba`` on one row and on ten (and on a one-row
+pandas DataFrame, ``df``), the fixed cost of one ``fit`` (``max_iter=1``) and
+of one ``partial_fit`` on small data, and a small ``GridSearchCV`` (37 fits).
+They time a call (or a loop of calls, divided), have no GEMM bound, and are
+interleaved like the others.
 
 Usage::
 
@@ -140,8 +141,8 @@ WORKLOADS = {
         Workload("D", "predict_proba / predict with the A network", "predict",
                  (256, 128), 256, 1, 1, FULL_ROWS, QUICK_ROWS),
         Workload("E", "make_classification (20 features, 3 classes), relu, adam; "
-                 "latency of one call on 1 and 10 rows", "latency", (64,), 200,
-                 20, 5, 2_000, 2_000, calls=300, quick_calls=50),
+                 "latency of one call on 1 and 10 rows, and on a 1-row DataFrame (df)",
+                 "latency", (64,), 200, 20, 5, 2_000, 2_000, calls=300, quick_calls=50),
         Workload("F", "load_iris (X standardised); the fixed cost of one fit, "
                  "max_iter=1", "fit_cost", (100,), 64, 1, 1, None, None,
                  calls=20, quick_calls=5),
@@ -505,6 +506,14 @@ def _run_fixed_cost(w: Workload, dtype: np.dtype,
                          for name, est in fitted.items()}
                 cases.append((method, rows, calls, partial(
                     _prediction_check, method, y[:rows], labels=classes)))
+        frame = _frame(X)
+        if frame is not None:  # one row of a DataFrame, to a model fitted on one
+            fitted = {name: make(name).fit(frame, y) for name in impls}
+            for method in ("predict_proba", "predict"):
+                calls = {name: repeated(partial(getattr(est, method), frame.iloc[:1]))
+                         for name, est in fitted.items()}
+                cases.append((f"{method} df", 1, calls, partial(
+                    _prediction_check, method, y[:1], labels=classes)))
     elif w.task == "fit_cost":
         cases.append(("fit", X.shape[0], {
             name: repeated(lambda name=name: make(name).fit(X, y))
@@ -534,6 +543,15 @@ def _run_fixed_cost(w: Workload, dtype: np.dtype,
                   "calls_per_run": n_calls, **_record(bound, None, impl_rows)}
         records.append(record)
     return records
+
+
+def _frame(X: NDArray) -> Any:
+    """``X`` as a pandas DataFrame with named columns; ``None`` without pandas."""
+    try:
+        import pandas as pd
+    except ImportError:
+        return None
+    return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
 
 
 def _search_check(search: GridSearchCV) -> dict[str, Any]:

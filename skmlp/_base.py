@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import weakref
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sklearn import get_config
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
@@ -88,6 +90,22 @@ def _is_plain_float_matrix(X) -> bool:
     ``validate_data`` would take as it is."""
     return (type(X) is np.ndarray and X.ndim == 2 and X.shape[0] > 0
             and X.shape[1] > 0 and X.dtype.type in (np.float64, np.float32))
+
+
+def _frame_values(X, feature_names: NDArray) -> NDArray | None:
+    """The values of ``X`` if it is a pandas DataFrame whose columns are
+    ``feature_names``, in order, all of one NumPy float dtype (float32 or
+    float64): what ``validate_data`` would make of it. ``None`` otherwise."""
+    pandas = sys.modules.get("pandas")  # X can only be a DataFrame if imported
+    if pandas is None or type(X) is not pandas.DataFrame:
+        return None
+    if X.columns.tolist() != feature_names.tolist():
+        return None
+    values = X.to_numpy()
+    if values.dtype.type not in (np.float64, np.float32) or any(
+            dtype != values.dtype for dtype in X.dtypes):
+        return None
+    return values
 
 
 def _is_plain_target(y, n_samples: int, numeric: bool) -> bool:
@@ -573,25 +591,34 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
         (``reset=True``) or compared with the fitted ones.
 
         The common case is checked here in a few microseconds instead of
-        tens to hundreds: ``X`` a 2-D float32 or float64 NumPy array (of the
-        fitted width when ``reset=False``), ``y`` a 1-D or 2-D NumPy array of
-        as many numbers (or, for a classifier, strings), and no feature
-        names, fitted or given. The checks are scikit-learn's: shapes,
+        tens to hundreds (a thousand for a one-row pandas DataFrame): ``X`` a
+        2-D float32 or float64 NumPy array (of the fitted width when
+        ``reset=False``) and no feature names, fitted or given; or, once
+        fitted with feature names, a DataFrame with exactly those columns,
+        in order, all float32 or all float64; ``y`` a 1-D or 2-D NumPy array
+        of as many numbers (or, for a classifier, strings). The checks are
+        scikit-learn's: shapes,
         dtypes and, unless scikit-learn's ``assume_finite`` is set,
         finiteness (its O(1)-memory test, a finite sum). Any other input,
         and any input that fails a check, goes through ``validate_data``,
         which converts it or raises scikit-learn's error.
         """
         no_targets = y is _NO_TARGETS  # prediction; fit's y=None is an error
-        arrays = (X,) if no_targets else (X, y)
-        if (_is_plain_float_matrix(X)
-                and (reset or X.shape[1] == getattr(self, "n_features_in_", None))
-                and not hasattr(self, "feature_names_in_")
-                and (no_targets or _is_plain_target(y, X.shape[0], y_numeric))
+        feature_names = getattr(self, "feature_names_in_", None)
+        if feature_names is None:
+            values = X
+        elif reset:
+            values = None  # validate_data replaces or forgets the names
+        else:
+            values = _frame_values(X, feature_names)
+        arrays = (values,) if no_targets else (values, y)
+        if (_is_plain_float_matrix(values)
+                and (reset or values.shape[1] == getattr(self, "n_features_in_", None))
+                and (no_targets or _is_plain_target(y, values.shape[0], y_numeric))
                 and _finite_or_assumed(arrays)):
             if reset:
-                self.n_features_in_ = X.shape[1]
-            return X if no_targets else arrays
+                self.n_features_in_ = values.shape[1]
+            return values if no_targets else arrays
         if no_targets:
             return validate_data(self, X, accept_sparse=["csr", "csc"], reset=reset,
                                  dtype=(np.float64, np.float32))

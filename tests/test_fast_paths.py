@@ -28,6 +28,7 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import InvalidParameterError
 from test_persistence import outputs
 
+import skmlp._base
 from skmlp import MLPClassifierBP, MLPRegressorBP
 from skmlp._base import _BATCH_NORM_ATTRIBUTES
 from skmlp._classifier import _decode, _indicator_matrix
@@ -126,6 +127,86 @@ def test_pandas_with_feature_names_equals_array():
         # A frame's values are in Fortran order: its products may round
         # differently.
         _assert_close(named, unnamed, rtol=1e-12)
+
+
+def _general_path_outputs(est, X_, monkeypatch):
+    """``outputs(est, X_)`` with the DataFrame fast path turned off."""
+    with monkeypatch.context() as patched:
+        patched.setattr(skmlp._base, "_frame_values", lambda X, names: None)
+        return outputs(est, X_)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("target", TARGETS)
+def test_pandas_fast_path_equals_validate_data_path(target, dtype, monkeypatch):
+    frame = pd.DataFrame(X.astype(dtype), columns=NAMES)
+    est = _fit(target, X_fit=frame)
+    for rows in (slice(3, 4), slice(10, 20), slice(None)):
+        fast = outputs(est, frame.iloc[rows])
+        general = _general_path_outputs(est, frame.iloc[rows], monkeypatch)
+        for ours, theirs in zip(fast, general, strict=True):
+            assert_array_equal(ours, theirs, strict=True)
+    # The fast path is taken: validate_data is not called.
+    monkeypatch.setattr(skmlp._base, "validate_data", None)
+    assert_array_equal(est.predict(frame.iloc[:1]), general[0][:1])
+
+
+def _frame(dtype=np.float64, **columns):
+    frame = pd.DataFrame(X[:5].astype(dtype), columns=NAMES)
+    for name, convert in columns.items():
+        frame[name] = convert(frame[name])
+    return frame
+
+
+@pytest.mark.filterwarnings("ignore:pandas.DataFrame with sparse columns")
+@pytest.mark.parametrize("frame", [
+    _frame(f0=lambda c: c.astype(np.float32)),  # mixed: float64 values
+    _frame(np.float32, f1=lambda c: c.round().astype(np.int64)),
+    # Frames of float32 values that validate_data converts to float64:
+    _frame(np.float32, f2=pd.Categorical),
+    _frame(np.float32, f3=lambda c: c.astype(pd.SparseDtype(np.float32, 0.0))),
+    _frame(np.float32).astype("Float32"),  # nullable floats
+], ids=["mixed floats", "an int column", "categorical", "sparse", "nullable"])
+def test_pandas_frames_the_fast_path_leaves_to_validate_data(frame, monkeypatch):
+    """Frames whose values ``validate_data`` converts are converted as
+    before, to the same dtype (float32 weights: the outputs have the
+    input's dtype)."""
+    est = _fit("multiclass", X_fit=pd.DataFrame(X.astype(np.float32), columns=NAMES))
+    general = _general_path_outputs(est, frame, monkeypatch)
+    for ours, theirs in zip(outputs(est, frame), general, strict=True):
+        assert_array_equal(ours, theirs, strict=True)
+
+
+@pytest.mark.parametrize("columns, error, match", [
+    (NAMES[::-1], ValueError, "must be in the same order as they were in fit"),
+    (["g0", *NAMES[1:]], ValueError, "Feature names unseen at fit time"),
+    (NAMES[:-1], ValueError, "Feature names seen at fit time, yet now missing"),
+    ([*NAMES, "f6"], ValueError, "Feature names unseen at fit time"),
+])
+def test_pandas_frames_with_other_columns_raise_scikit_learn_errors(columns, error,
+                                                                    match):
+    est = _fit("multiclass", X_fit=pd.DataFrame(X, columns=NAMES))
+    values = np.resize(X[:3], (3, len(columns)))
+    with pytest.raises(error, match=match):
+        est.predict(pd.DataFrame(values, columns=columns))
+
+
+def test_a_frame_for_a_model_fitted_without_names_warns_as_before():
+    est = _fit("multiclass")
+    with pytest.warns(UserWarning, match="X has feature names, but MLPClassifierBP "
+                                         "was fitted without feature names"):
+        proba = est.predict_proba(pd.DataFrame(X[:2], columns=NAMES))
+    assert_array_equal(proba, est.predict_proba(X[:2]))
+
+
+@pytest.mark.parametrize("value, message", [(np.nan, "Input X contains NaN"),
+                                            (np.inf, "Input X contains infinity")])
+def test_pandas_frames_with_non_finite_values_raise(value, message):
+    est = _fit("multiclass", X_fit=pd.DataFrame(X, columns=NAMES))
+    frame = pd.DataFrame(X[:3], columns=NAMES)
+    frame.iloc[1, 2] = value
+    with pytest.raises(ValueError, match=message):
+        est.predict_proba(frame)
 
 
 @pytest.mark.parametrize("value, message", [(np.nan, "Input X contains NaN"),
