@@ -7,7 +7,8 @@ parameters and the same pinned number of BLAS threads, in the same process,
 interleaved (sklearn, skmlp, sklearn, skmlp, ...), and prints one table:
 
 * seconds per epoch (median and min–max over the repeats; per call for the
-  predict workload) and the skmlp/sklearn ratio;
+  predict workload) and the skmlp/sklearn ratio (the median over rounds of
+  each round's ratio);
 * achieved GFLOP/s (the useful GEMM FLOPs divided by the time) and the time as
   a multiple of the *GEMM bound*: the time of exactly the matrix products an
   epoch needs (``a @ W`` forward, ``δ @ Wᵀ`` backward except for the first
@@ -566,8 +567,12 @@ def _record(bound: Bound | None, flops: float | None,
     """The bound (``None`` fields without one) and per-implementation part
     of a record, with the ratio."""
     ratio = curve_diff = None
+    sk = impl_rows["sklearn"]
     for row in impl_rows.values():
-        row["vs_sklearn"] = row["median_s"] / impl_rows["sklearn"]["median_s"]
+        # Paired by round: the machine's speed drifts between rounds (by up
+        # to a factor of two here), and a round meets every implementation.
+        row["vs_sklearn"] = float(np.median(np.divide(row["seconds"], sk["seconds"])))
+        row["vs_sklearn_of_medians"] = row["median_s"] / sk["median_s"]
     if "skmlp" in impl_rows:
         sk, ours = impl_rows["sklearn"], impl_rows["skmlp"]
         ratio = ours["vs_sklearn"]
@@ -593,7 +598,8 @@ def format_table(report: dict[str, Any]) -> str:
         f" | threads {meta['threads']} | {meta['cpu']}",
         f"mode: {'quick' if meta['quick'] else 'full'}, repeats {meta['repeats']};"
         " seconds are per epoch for fits (A-C), per call otherwise;"
-        " 'bound' = GEMMs only; medians, and 'x bound' = median / median",
+        " 'bound' = GEMMs only; medians; 'vs sk' = median over rounds of the"
+        " round's ratio; 'x bound' = median / median",
     ]
     load = meta["loadavg_1min"]
     shares = [r["other_cpu_share"] for r in report["results"]

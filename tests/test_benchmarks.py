@@ -108,6 +108,7 @@ def test_fixed_cost_workloads_time_calls_without_a_bound(bench, capsys):
     assert [(r["workload"], r["op"], r["n_samples"]) for r in records] == [
         ("E", "predict_proba", 1), ("E", "predict", 1),
         ("E", "predict_proba", 10), ("E", "predict", 10),
+        ("E", "predict_proba df", 1), ("E", "predict df", 1),
         ("F", "fit", 150), ("G", "partial_fit", 150), ("H", "GridSearchCV", 150)]
     impls = {"sklearn"} if report["meta"]["skmlp_error"] else {"sklearn", "skmlp"}
     for record in records:
@@ -156,6 +157,20 @@ def test_baseline_checkout_runs_interleaved(bench, capsys):
     assert impls["sklearn"]["vs_sklearn"] == 1.0
     assert f"baseline: skmlp {meta['skmlp_version']}" in table
     assert sum(line.split()[1:2] == ["baseline"] for line in table.splitlines()) == 1
+
+
+def test_ratios_to_scikit_learn_pair_the_rounds(bench):
+    """``vs_sklearn`` is the median of each round's ratio, so that a machine
+    whose speed drifts between rounds cancels out (the ratio of the medians,
+    kept alongside, is here 1.0)."""
+    rounds = {"sklearn": [1.0, 2.0, 4.0], "skmlp": [0.5, 3.0, 2.0]}
+    rows = {name: {**bench._summary(seconds, None, None), "loss_curve": None}
+            for name, seconds in rounds.items()}
+    record = bench._record(None, None, rows)
+    assert rows["skmlp"]["vs_sklearn"] == 0.5  # median of 0.5, 1.5, 0.5
+    assert rows["skmlp"]["vs_sklearn_of_medians"] == 1.0
+    assert rows["sklearn"]["vs_sklearn"] == 1.0
+    assert record["ratio_skmlp_sklearn"] == 0.5
 
 
 def test_baseline_must_be_an_skmlp_checkout(bench, tmp_path):
