@@ -424,7 +424,9 @@ class StochasticTrainer:
         restore, message = guard.choose(*returned, diverged_in=diverged_in,
                                         completed=n_iter)
         if message is not None:
-            if restore is None:
+            if restore is None:  # the call fails: the callbacks still end
+                notify_train_end(self.callbacks, est, network, *returned,
+                                 stop_reason=message)
                 raise NothingFinite(message)
             notices.append((message, ConvergenceWarning))
             state, n_iter = restore.state, restore.n_iter

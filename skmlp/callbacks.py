@@ -147,7 +147,9 @@ class Callback(PlainStateMixin, ParamsMixin):
         """Called once after the last epoch, before the weights are assigned.
 
         Warnings about the call (an unconverged or diverged fit, vanishing
-        gradients) are issued after this hook.
+        gradients) are issued after this hook. It is also called when the
+        call fails because no epoch gave finite weights, with those weights
+        (which are then discarded) and the reason, before the error.
 
         Parameters
         ----------

@@ -767,3 +767,16 @@ def test_partial_fit_trains_its_one_epoch_without_a_stop_reason():
     est = MLPClassifierBP((4,), random_state=0, callbacks=[StopReason()])
     est.partial_fit(X, Y, classes=np.unique(Y))
     assert est.callbacks_[0].stop_reason_ is None
+
+
+def test_progress_bar_closes_when_no_epoch_was_finite():
+    """A first fit that diverges at once raises; the bar is closed first,
+    with the reason, instead of being left open above the traceback."""
+    reg = MLPRegressorBP(hidden_layer_sizes=(4,), solver="sgd", batch_size=1,
+                         learning_rate_init=1e10, max_iter=20, random_state=0,
+                         callbacks=[ProgressBar(force=True)])
+    with _terminal() as terminal, pytest.raises(
+            ValueError, match="no epoch of this call gave finite") as raised:
+        reg.fit(X, X[:, 0])
+    assert _stop_line(terminal) == (
+        f"MLPRegressorBP stopped after 0 of 20 epochs: {raised.value}")
