@@ -566,7 +566,7 @@ def _record(bound: Bound | None, flops: float | None,
             impl_rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The bound (``None`` fields without one) and per-implementation part
     of a record, with the ratio."""
-    ratio = curve_diff = None
+    ratio = curve_diff = vs_baseline = None
     sk = impl_rows["sklearn"]
     for row in impl_rows.values():
         # Paired by round: the machine's speed drifts between rounds (by up
@@ -579,11 +579,15 @@ def _record(bound: Bound | None, flops: float | None,
         if sk["loss_curve"] and len(sk["loss_curve"]) == len(ours["loss_curve"]):
             curve_diff = float(np.max(np.abs(np.subtract(sk["loss_curve"],
                                                          ours["loss_curve"]))))
+        if "baseline" in impl_rows:  # before/after, paired by round too
+            vs_baseline = float(np.median(np.divide(
+                ours["seconds"], impl_rows["baseline"]["seconds"])))
     return {"gemm_flops": flops,
             "gemm_bound_s": None if bound is None else bound.median,
             "gemm_bound_best_s": None if bound is None else bound.best,
             "gemm_bound_gflops": None if bound is None else flops / bound.median / 1e9,
             "impls": impl_rows, "ratio_skmlp_sklearn": ratio,
+            "ratio_skmlp_baseline": vs_baseline,
             "loss_curve_max_abs_diff": curve_diff}
 
 
@@ -642,6 +646,14 @@ def format_table(report: dict[str, Any]) -> str:
                 f"{spread:<17} {vs:>6.2f} {gflops:>7} {x_bound:>7} "
                 f"{n_iter:>6} {r['final_loss']:>9.5f} {r['peak_mib']:>8.1f}")
     lines.append("-" * len(header))
+    paired = [f"{rec['workload']} {rec['op']} {rec['n_samples']}x{rec['layers'][0]} "
+              f"{rec['dtype']} {rec['ratio_skmlp_baseline']:.2f}"
+              for rec in report["results"]
+              if rec.get("ratio_skmlp_baseline") is not None]
+    if paired:
+        lines.append("skmlp / baseline (median of each round's ratio): "
+                     + "; ".join(paired))
+        lines.append("-" * len(header))
     titles = {rec["workload"]: rec for rec in report["results"]}
     for key, rec in titles.items():
         calls = rec.get("calls_per_run")

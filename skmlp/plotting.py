@@ -57,9 +57,11 @@ class LossCurveDisplay:
     Three kinds of plot, one figure each:
 
     - ``"loss"``: the training loss per epoch (``loss_curve_``), with the
-      validation scores (``validation_scores_``, when ``early_stopping=True``)
-      on a second y axis, each y axis coloured as its line (and no legend
-      box, which would cover one of the curves);
+      validation loss (``validation_loss_curve_``, dashed) on the same axis
+      and the validation scores (``validation_scores_``) on a second y axis
+      whenever there was validation data (``early_stopping=True`` or
+      ``X_val``); each y axis is coloured as its lines (and no legend box,
+      which would cover one of the curves);
     - ``"learning_rate"``: the learning rate of every epoch
       (``learning_rate_curve_``);
     - ``"grad_norms"``: for every layer, the mean L2 norm of ∂J/∂W⁽ˡ⁾ per
@@ -77,6 +79,9 @@ class LossCurveDisplay:
         The training loss (``kind="loss"``).
     validation_scores : array-like of shape (n_epochs,) or None, default=None
         Held-out scores (``kind="loss"``, optional).
+    validation_loss_curve : array-like of shape (n_epochs,) or None, \
+            default=None
+        Held-out loss (``kind="loss"``, optional).
     learning_rates : array-like of shape (n_epochs,) or None, default=None
         The learning rates (``kind="learning_rate"``).
     grad_norms : array-like of shape (n_epochs, n_layers) or None, default=None
@@ -97,8 +102,9 @@ class LossCurveDisplay:
     figure_ : matplotlib.figure.Figure
         The figure holding ``ax_``.
     lines_ : list of matplotlib.lines.Line2D
-        The lines drawn: the loss then the validation scores; the learning
-        rate; or one line per layer, first hidden layer first.
+        The lines drawn: the training loss, then the validation loss and
+        the validation scores (those given); the learning rate; or one line
+        per layer, first hidden layer first.
 
     See Also
     --------
@@ -116,8 +122,8 @@ class LossCurveDisplay:
     >>> clf = MLPClassifierBP((32, 32), max_iter=15, early_stopping=True,
     ...                       random_state=0).fit(X / 16, y)
     >>> display = LossCurveDisplay.from_estimator(clf)
-    >>> len(display.lines_)  # the loss and the validation scores
-    2
+    >>> [line.get_label() for line in display.lines_]
+    ['training loss', 'validation loss', 'validation score']
     >>> display = LossCurveDisplay.from_estimator(clf, kind="grad_norms")
     >>> [line.get_label() for line in display.lines_]
     ['hidden layer 1', 'hidden layer 2', 'output layer']
@@ -125,12 +131,14 @@ class LossCurveDisplay:
 
     def __init__(self, *, epochs: ArrayLike, loss_curve: ArrayLike | None = None,
                  validation_scores: ArrayLike | None = None,
+                 validation_loss_curve: ArrayLike | None = None,
                  learning_rates: ArrayLike | None = None,
                  grad_norms: ArrayLike | None = None, kind: str = "loss",
                  estimator_name: str | None = None, xlabel: str = "epoch"):
         self.epochs = epochs
         self.loss_curve = loss_curve
         self.validation_scores = validation_scores
+        self.validation_loss_curve = validation_loss_curve
         self.learning_rates = learning_rates
         self.grad_norms = grad_norms
         self.kind = kind
@@ -202,25 +210,34 @@ class LossCurveDisplay:
         return value
 
     def _plot_loss(self, ax, epochs, label, kwargs) -> list:
+        def named(what: str) -> str:
+            return what if label is None else f"{label}: {what}"
+
         lines = ax.plot(epochs, self._required("loss_curve"),
                         label=label or "training loss", **kwargs)
         ax.set_ylabel("training loss")
+        if self.validation_loss_curve is not None:
+            losses = np.asarray(self.validation_loss_curve, dtype=float)
+            # A warm start may have begun recording them after the loss.
+            lines += ax.plot(epochs[len(epochs) - len(losses):], losses,
+                             label=named("validation loss"),
+                             **{"color": lines[0].get_color(), "linestyle": "--",
+                                **kwargs})
+            ax.set_ylabel("loss (solid: training, dashed: validation)")
         if self.validation_scores is None:
             if label is not None:  # one run needs no legend: the y label says it
                 ax.legend(fontsize="small")  # every labelled line of ax
             return lines
         scores = np.asarray(self.validation_scores, dtype=float)
-        # A warm start may have begun recording them after the loss.
         twin = ax.twinx()
         lines += twin.plot(epochs[len(epochs) - len(scores):], scores,
-                           label=("validation score" if label is None
-                                  else f"{label}: validation score"),
+                           label=named("validation score"),
                            **{"color": "C1", **kwargs})
         twin.set_ylabel("validation score")
         self.ax_validation_ = twin
         # No legend box: matplotlib's placement ignores the other axes' line,
         # so a box would cover one of the curves. Each y axis is coloured as
-        # its line instead, and names it.
+        # its lines instead, and names them.
         for axis, line in ((ax, lines[0]), (twin, lines[-1])):
             axis.yaxis.label.set_color(line.get_color())
             axis.tick_params(axis="y", colors=line.get_color())
@@ -258,8 +275,9 @@ class LossCurveDisplay:
                 "xlabel": "L-BFGS iteration" if lbfgs else "epoch"}
         if kind == "loss":
             data["loss_curve"] = list(estimator.loss_curve_)
-            scores = None if lbfgs else getattr(estimator, "validation_scores_", None)
-            data["validation_scores"] = None if scores is None else list(scores)
+            for field in ("validation_scores", "validation_loss_curve"):
+                values = None if lbfgs else getattr(estimator, field + "_", None)
+                data[field] = None if values is None else list(values)
             n_values = len(data["loss_curve"])
         elif lbfgs:
             raise ValueError(

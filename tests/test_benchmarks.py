@@ -155,6 +155,10 @@ def test_baseline_checkout_runs_interleaved(bench, capsys):
     assert impls["baseline"]["loss_curve"] == impls["skmlp"]["loss_curve"]
     assert _positive(impls["baseline"]["vs_sklearn"])
     assert impls["sklearn"]["vs_sklearn"] == 1.0
+    assert record["ratio_skmlp_baseline"] == (
+        impls["skmlp"]["seconds"][0] / impls["baseline"]["seconds"][0])
+    assert ("skmlp / baseline (median of each round's ratio): C fit 1797x64 "
+            f"float64 {record['ratio_skmlp_baseline']:.2f}") in table
     assert f"baseline: skmlp {meta['skmlp_version']}" in table
     assert sum(line.split()[1:2] == ["baseline"] for line in table.splitlines()) == 1
 
@@ -167,6 +171,7 @@ def test_ratios_to_scikit_learn_pair_the_rounds(bench):
     rows = {name: {**bench._summary(seconds, None, None), "loss_curve": None}
             for name, seconds in rounds.items()}
     record = bench._record(None, None, rows)
+    assert record["ratio_skmlp_baseline"] is None  # no baseline
     assert rows["skmlp"]["vs_sklearn"] == 0.5  # median of 0.5, 1.5, 0.5
     assert rows["skmlp"]["vs_sklearn_of_medians"] == 1.0
     assert rows["sklearn"]["vs_sklearn"] == 1.0

@@ -41,19 +41,25 @@ def _xy(line):
 
 def test_loss_curve_with_validation_scores(pyplot, fitted):
     display = LossCurveDisplay.from_estimator(fitted)
-    assert len(display.lines_) == 2
-    loss, validation = display.lines_
+    assert len(display.lines_) == 3
+    loss, validation_loss, validation = display.lines_
     assert _xy(loss) == (list(range(1, 8)), fitted.loss_curve_)
+    assert _xy(validation_loss) == (list(range(1, 8)), fitted.validation_loss_curve_)
     assert _xy(validation) == (list(range(1, 8)), fitted.validation_scores_)
     assert validation.axes is display.ax_validation_ is not display.ax_
-    assert loss.axes is display.ax_ and display.figure_ is display.ax_.figure
+    assert loss.axes is validation_loss.axes is display.ax_
+    assert display.figure_ is display.ax_.figure
+    # The two losses share an axis and a colour; the validation loss is dashed.
+    assert validation_loss.get_color() == loss.get_color()
+    assert (loss.get_linestyle(), validation_loss.get_linestyle()) == ("-", "--")
     assert display.ax_.get_xlabel() == "epoch"
     assert display.ax_.get_title() == "MLPClassifierBP"
     # No legend box (it would cover a curve): each y axis is coloured as its
     # line and named by its label.
     assert display.ax_.get_legend() is None
     assert display.ax_validation_.get_legend() is None
-    for axis, line, name in ((display.ax_, loss, "training loss"),
+    for axis, line, name in ((display.ax_, loss,
+                              "loss (solid: training, dashed: validation)"),
                              (display.ax_validation_, validation,
                               "validation score")):
         assert axis.get_ylabel() == name
@@ -134,7 +140,7 @@ def test_several_runs_share_axes_with_their_labels(pyplot, fitted):
     assert display.lines_[0].get_label() == "deep: hidden layer 1"
     display = LossCurveDisplay.from_estimator(fitted, label="deep")
     assert [line.get_label() for line in display.lines_] == [
-        "deep", "deep: validation score"]
+        "deep", "deep: validation loss", "deep: validation score"]
     display = LossCurveDisplay.from_estimator(fitted, kind="learning_rate",
                                               label="step")
     assert display.lines_[0].get_label() == "step"
@@ -151,6 +157,16 @@ def test_display_from_arrays_and_replot(pyplot):
     first_ax = display.ax_
     display.plot()
     assert display.ax_ is not first_ax
+
+
+def test_validation_loss_alone_and_lbfgs(pyplot):
+    display = LossCurveDisplay(epochs=[1, 2, 3], loss_curve=[3.0, 2.0, 1.5],
+                               validation_loss_curve=[2.5, 2.2]).plot()
+    _, validation_loss = display.lines_
+    assert _xy(validation_loss) == ([2, 3], [2.5, 2.2])  # ends with the loss
+    assert display.ax_validation_ is None and display.ax_.get_legend() is None
+    est = MLPClassifierBP((4,), solver="lbfgs", max_iter=5, random_state=0).fit(X, Y)
+    assert len(LossCurveDisplay.from_estimator(est).lines_) == 1
 
 
 def test_partial_fit_history_is_plotted_whole(pyplot):
