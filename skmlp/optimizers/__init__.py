@@ -117,8 +117,14 @@ OPTIMIZERS: dict[str, type[Optimizer]] = make_registry(
 # package, as they were when it was a single module: pickles name the public
 # path (``skmlp.optimizers.Adam``), whichever private module defines a class.
 # Their string annotations resolve here, hence the typing imports above.
+# Python 3.13's ``inspect.getsource`` reads a class at ``__firstlineno__`` of
+# its module's file, which is now this one: without the line number it says
+# "source code not available", as earlier Pythons do, instead of reading
+# whatever is on that line here (autodoc failed on it).
 for _name in __all__:
     _obj = globals()[_name]
     if isinstance(_obj, type):
         _obj.__module__ = __name__
+        if "__firstlineno__" in vars(_obj):
+            del _obj.__firstlineno__
 del _name, _obj
