@@ -19,8 +19,10 @@ The exported graph computes what ``predict`` and ``predict_proba`` compute:
   :class:`~skmlp.activations.Activation` subclasses);
 - a classifier outputs ``label`` and ``probabilities``, as skl2onnx's
   classifiers do, and accepts skl2onnx's classifier options ``zipmap``
-  (``True``, ``False`` or ``"columns"``) and ``nocl``; a regressor outputs
-  ``variable`` of shape ``(n_samples, n_outputs)``.
+  (``True``, ``False`` or ``"columns"``), ``nocl`` and
+  ``output_class_labels`` (with ``zipmap=False``: a third output,
+  ``class_labels``, holds ``classes_``); a regressor outputs ``variable`` of
+  shape ``(n_samples, n_outputs)``.
 
 A ``FloatTensorType`` input computes in float32, a ``DoubleTensorType`` input
 in float64.
@@ -511,8 +513,9 @@ def to_onnx(model, X: ArrayLike, **kwargs):
 update_registered_converter(
     MLPClassifierBP, "SkmlpMLPClassifierBP", _classifier_shapes,
     _convert_classifier,
-    # skl2onnx's classifier parser handles these two options.
-    options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
+    # skl2onnx's classifier parser handles these options.
+    options={"zipmap": [True, False, "columns"], "nocl": [True, False],
+             "output_class_labels": [False, True]},
 )
 update_registered_converter(
     MLPRegressorBP, "SkmlpMLPRegressorBP", _regressor_shapes, _convert_regressor,

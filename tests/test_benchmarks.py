@@ -128,7 +128,11 @@ def test_fixed_cost_workloads_time_calls_without_a_bound(bench, capsys):
     (search,) = [r for r in records if r["workload"] == "H"]
     assert search["impls"]["sklearn"]["n_iter"] == 12 * 3 + 1  # fits, refit included
     assert "E predict_proba 1x20" in table and "H GridSearchCV 150x4" in table
-    assert "µs" in table
+    # Per-call times in the table's units (µs or ms at these sizes; how fast
+    # depends on the machine's load).
+    for record in records:
+        for row in record["impls"].values():
+            assert bench._duration(row["median_s"]) in table
 
 
 def test_durations_keep_four_decimals_down_to_ten_milliseconds(bench):

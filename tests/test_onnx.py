@@ -415,3 +415,19 @@ def test_readme_deployment_example_runs(tmp_path, monkeypatch, capsys):
     exec(compile(code, "README.md", "exec"), {})
     assert (tmp_path / "iris_mlp.onnx").stat().st_size > 0
     assert float(capsys.readouterr().out) < FLOAT32_TOLERANCE
+
+
+@pytest.mark.parametrize("family", ["binary", "multiclass", "multilabel"])
+def test_output_class_labels_option(family):
+    """skl2onnx's ``output_class_labels`` adds an output of ``classes_``;
+    like skl2onnx's own classifiers, it needs ``zipmap=False``."""
+    model = _fitted("relu", family, True)
+    X = _test_rows(np.float32)
+    onnx_model = skmlp_onnx.to_onnx(
+        model, X[:1], options={"zipmap": False, "output_class_labels": True})
+    labels, probabilities, class_labels = _run(onnx_model, X)
+    assert_array_equal(class_labels, model.classes_)
+    assert_array_equal(labels, model.predict(X))
+    assert_allclose(probabilities, model.predict_proba(X), atol=FLOAT32_TOLERANCE)
+    with pytest.raises(RuntimeError, match="not compatible with option 'zipmap'"):
+        skmlp_onnx.to_onnx(model, X[:1], options={"output_class_labels": True})

@@ -26,6 +26,10 @@ HAS_CALLBACK_API = importlib.util.find_spec("sklearn.callback") is not None
 needs_api = pytest.mark.skipif(not HAS_CALLBACK_API,
                                reason="this scikit-learn has no sklearn.callback")
 
+# The fits are short on purpose; test_a_callback_stops_training records
+# its warnings itself.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 X, Y = load_iris(return_X_y=True)
 X = StandardScaler().fit_transform(X)
 PARAMS = dict(hidden_layer_sizes=(8,), max_iter=6, random_state=0,
