@@ -590,16 +590,16 @@ class BaseMLP(DocLinkMixin, PlainStateMixin, CallbackSupportMixin, BaseEstimator
         and converted, ``n_features_in_`` and ``feature_names_in_`` set
         (``reset=True``) or compared with the fitted ones.
 
-        The common case is checked here in a few microseconds instead of
-        tens to hundreds (a thousand for a one-row pandas DataFrame): ``X`` a
-        2-D float32 or float64 NumPy array (of the fitted width when
-        ``reset=False``) and no feature names, fitted or given; or, once
-        fitted with feature names, a DataFrame with exactly those columns,
-        in order, all float32 or all float64; ``y`` a 1-D or 2-D NumPy array
-        of as many numbers (or, for a classifier, strings). The checks are
-        scikit-learn's: shapes,
-        dtypes and, unless scikit-learn's ``assume_finite`` is set,
-        finiteness (its O(1)-memory test, a finite sum). Any other input,
+        The common case is checked here in microseconds (about 30 for a
+        DataFrame) instead of the tens to hundreds ``validate_data`` takes
+        (about 600 for a one-row DataFrame): ``X`` a 2-D float32 or float64
+        NumPy array (of the fitted width when ``reset=False``) and no feature
+        names, fitted or given; or, once fitted with feature names, a
+        DataFrame with exactly those columns, in order, all float32 or all
+        float64; ``y`` a 1-D or 2-D NumPy array of as many numbers (or, for a
+        classifier, strings). The checks are scikit-learn's: shapes, dtypes
+        and, unless scikit-learn's ``assume_finite`` is set, finiteness (its
+        O(1)-memory test, a finite sum). Any other input,
         and any input that fails a check, goes through ``validate_data``,
         which converts it or raises scikit-learn's error.
         """

@@ -547,8 +547,8 @@ class StochasticTrainer:
                 raise Diverged
         grad_norms = [total / max(n_batches, 1) for total in grad_norm_sums]
         state = replace(state, optimizer_state=optimizer_state,
-                               scheduler_state=scheduler_state,
-                               samples_seen=state.samples_seen + self.n_samples)
+                        scheduler_state=scheduler_state,
+                        samples_seen=state.samples_seen + self.n_samples)
         return state, total_loss / self.n_samples, grad_norms
 
     # -- set-up -----------------------------------------------------------

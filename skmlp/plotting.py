@@ -213,13 +213,17 @@ class LossCurveDisplay:
         def named(what: str) -> str:
             return what if label is None else f"{label}: {what}"
 
+        def last_epochs(values) -> tuple:
+            """``values`` with their epochs: a warm start may have begun
+            recording them after the loss, so they end with it."""
+            values = np.asarray(values, dtype=float)
+            return epochs[len(epochs) - len(values):], values
+
         lines = ax.plot(epochs, self._required("loss_curve"),
                         label=label or "training loss", **kwargs)
         ax.set_ylabel("training loss")
         if self.validation_loss_curve is not None:
-            losses = np.asarray(self.validation_loss_curve, dtype=float)
-            # A warm start may have begun recording them after the loss.
-            lines += ax.plot(epochs[len(epochs) - len(losses):], losses,
+            lines += ax.plot(*last_epochs(self.validation_loss_curve),
                              label=named("validation loss"),
                              **{"color": lines[0].get_color(), "linestyle": "--",
                                 **kwargs})
@@ -228,9 +232,8 @@ class LossCurveDisplay:
             if label is not None:  # one run needs no legend: the y label says it
                 ax.legend(fontsize="small")  # every labelled line of ax
             return lines
-        scores = np.asarray(self.validation_scores, dtype=float)
         twin = ax.twinx()
-        lines += twin.plot(epochs[len(epochs) - len(scores):], scores,
+        lines += twin.plot(*last_epochs(self.validation_scores),
                            label=named("validation score"),
                            **{"color": "C1", **kwargs})
         twin.set_ylabel("validation score")
