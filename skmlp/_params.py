@@ -24,8 +24,15 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils._pprint import _changed_params
 
-__all__ = ["Component", "ParamsMixin", "make_registry", "param_names", "resolve",
-           "validate_params"]
+__all__ = [
+    "Component",
+    "ParamsMixin",
+    "make_registry",
+    "param_names",
+    "publish",
+    "resolve",
+    "validate_params",
+]
 
 T = TypeVar("T")
 
@@ -223,6 +230,26 @@ def make_registry(*classes: type[T]) -> dict[str, type[T]]:
             raise ValueError(f"{cls.__name__} needs a unique `name`, got {name!r}.")
         registry[name] = cls
     return registry
+
+
+def publish(package: str, namespace: Mapping[str, Any]) -> None:
+    """Make ``package`` the module of the classes it exports (``__all__``).
+
+    A component package's classes are documented, pickled and doctested as
+    its members, whichever private module defines them: pickles name the
+    public path (``skmlp.optimizers.Adam``), and string annotations resolve
+    in the package. Python 3.13's ``inspect.getsource`` reads a class at its
+    ``__firstlineno__`` in its module's file, which is then the package's
+    ``__init__.py``: the line number goes too, so that it says "source code
+    not available", as earlier Pythons do, instead of reading whatever is on
+    that line there (autodoc failed on it).
+    """
+    for name in namespace["__all__"]:
+        cls = namespace[name]
+        if isinstance(cls, type):
+            cls.__module__ = package
+            if "__firstlineno__" in vars(cls):
+                del cls.__firstlineno__
 
 
 def resolve(

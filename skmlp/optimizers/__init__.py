@@ -69,7 +69,7 @@ from typing import Any, ClassVar  # noqa: F401  (see the end of this module)
 
 from numpy.typing import NDArray  # noqa: F401  (see the end of this module)
 
-from .._params import make_registry
+from .._params import make_registry, publish
 from ._adam import Adam, AdamState, AdamW, AMSGrad, AMSGradState
 from ._adam_variants import Adamax, AdamaxState, NAdam, NAdamState
 from ._adaptive import (
@@ -113,18 +113,6 @@ OPTIMIZERS: dict[str, type[Optimizer]] = make_registry(
     SGD, AdaGrad, RMSProp, Adadelta, Adam, AMSGrad, AdamW, Adamax, NAdam
 )
 
-# The classes are documented, pickled and doctested as members of this
-# package, as they were when it was a single module: pickles name the public
-# path (``skmlp.optimizers.Adam``), whichever private module defines a class.
-# Their string annotations resolve here, hence the typing imports above.
-# Python 3.13's ``inspect.getsource`` reads a class at ``__firstlineno__`` of
-# its module's file, which is now this one: without the line number it says
-# "source code not available", as earlier Pythons do, instead of reading
-# whatever is on that line here (autodoc failed on it).
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type):
-        _obj.__module__ = __name__
-        if "__firstlineno__" in vars(_obj):
-            del _obj.__firstlineno__
-del _name, _obj
+# Documented and pickled as members of this package (their string
+# annotations resolve here, hence the typing imports above).
+publish(__name__, globals())
